@@ -1,0 +1,59 @@
+// The `lab` executable: one subcommand per homework question, plus the whole report, the
+// benchmark and `predict`. Every failure ends as one line on stderr and a non-zero exit.
+
+import ArgumentParser
+import Foundation
+
+@main
+struct Lab: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lab",
+        abstract: "gdlab: the gradient-descent lab. One subcommand per homework question; figures as PNG.",
+        discussion: """
+            Question 1 (gradient descent on L = ½(a·w1² + b·w2²)): q1a, q1b, q1c, q1d.
+            Question 2 (the MNIST MLP from scratch): q2-init, q2-forward, q2-backprop, q2-train.
+            Everything at once: report.  Add --explain to a question for its worksheet.
+            """,
+        subcommands: [
+            Report.self,
+            Q1A.self, Q1B.self, Q1C.self, Q1D.self,
+            Q2Init.self, Q2Forward.self, Q2Backprop.self, Q2Train.self,
+            Predict.self, Bench.self,
+        ])
+
+    /// Parses and runs, turning every error into one line on stderr and an exit status:
+    /// 0 success, 1 failure, 2 results written but figures missing, 64 bad usage, 130 interrupted.
+    static func main() {
+        let command: ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exitWithParseError(error)
+        }
+        do {
+            var command = command
+            try command.run()
+        } catch let error as LabError {
+            Console.error("lab: \(error)")
+            Foundation.exit(error.exitStatus)
+        } catch {
+            exitWithParseError(error)
+        }
+    }
+
+    /// Help and version requests print as usual; every other error becomes one line.
+    private static func exitWithParseError(_ error: Error) -> Never {
+        let code = exitCode(for: error)
+        if code == .success { exit(withError: error) }
+        let hint = code == .validationFailure ? " (see 'lab help')" : ""
+        Console.error("lab: \(singleLine(message(for: error)))\(hint)")
+        Foundation.exit(code.rawValue)
+    }
+
+    private static func singleLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+            .joined(separator: "; ")
+    }
+}

@@ -1,0 +1,5 @@
+import XCTest
+
+final class LabCLIPlaceholderTests: XCTestCase {
+    func testPackageBuilds() {}
+}

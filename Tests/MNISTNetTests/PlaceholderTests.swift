@@ -1,0 +1,5 @@
+import XCTest
+
+final class MNISTNetPlaceholderTests: XCTestCase {
+    func testPackageBuilds() {}
+}

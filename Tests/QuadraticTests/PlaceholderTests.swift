@@ -1,0 +1,5 @@
+import XCTest
+
+final class QuadraticPlaceholderTests: XCTestCase {
+    func testPackageBuilds() {}
+}
