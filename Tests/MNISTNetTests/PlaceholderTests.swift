@@ -1,5 +1,0 @@
-import XCTest
-
-final class MNISTNetPlaceholderTests: XCTestCase {
-    func testPackageBuilds() {}
-}
