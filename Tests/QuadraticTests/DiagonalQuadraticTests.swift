@@ -1,0 +1,59 @@
+// Tests for the quadratic L(w) = ½ Σ aᵢ·wᵢ²: value, gradient (against central differences),
+// minimiser and the refusal of coefficients that are not finite and positive.
+
+import LabSupport
+import Quadratic
+import XCTest
+
+final class DiagonalQuadraticTests: XCTestCase {
+    func testValueAndGradientOfTheHomeworkQuadratic() throws {
+        let q = try DiagonalQuadratic(a: 10, b: 1)
+        XCTAssertEqual(q.value(at: [1, 2]), 0.5 * (10 + 4))
+        XCTAssertEqual(q.gradient(at: [1, 2]), [10, 2])
+        XCTAssertEqual(q.minimizer, [0, 0])
+        XCTAssertEqual(q.value(at: q.minimizer), 0)
+        XCTAssertEqual(q.conditionNumber, 10)
+    }
+
+    /// The analytic gradient against central differences at seeded random points and random
+    /// coefficients spanning four decades. Tolerance 1e−8: for a quadratic the difference is
+    /// exact up to rounding, ≈ ε_mach·|L|/h ≈ 1e−11 relative, so 1e−8 leaves a wide margin
+    /// while a wrong factor (a missing ½, aᵢ² instead of aᵢ) is off by O(1).
+    func testGradientMatchesCentralDifferences() throws {
+        var random = SeededGenerator(seed: 11)
+        for _ in 0..<200 {
+            let n = Int.random(in: 1...5, using: &random)
+            let a = (0..<n).map { _ in Foundation.pow(10, Double.random(in: -2...2, using: &random)) }
+            let q = try DiagonalQuadratic(coefficients: a)
+            let w = (0..<n).map { _ in 3 * random.nextGaussian() }
+            let numeric = GradientCheck.centralDifference(of: q.value(at:), at: w)
+            XCTAssertLessThan(GradientCheck.relativeError(q.gradient(at: w), numeric), 1e-8)
+        }
+    }
+
+    func testRelativeErrorOfZeroGradientsIsZero() {
+        XCTAssertEqual(GradientCheck.relativeError([0, 0], [0, 0]), 0)
+        XCTAssertEqual(GradientCheck.relativeError([1, 0], [0.5, 0]), 0.5)
+    }
+
+    func testCoefficientsMustBeFiniteAndPositive() {
+        XCTAssertThrowsError(try DiagonalQuadratic(coefficients: [])) {
+            XCTAssertEqual($0 as? QuadraticError, .noCoefficients)
+        }
+        for bad in [0.0, -1, .nan, .infinity, -.infinity] {
+            XCTAssertThrowsError(try DiagonalQuadratic(a: 1, b: bad)) {
+                XCTAssertEqual($0 as? QuadraticError, .badCoefficient(index: 1, value: bad))
+                XCTAssertTrue("\($0)".contains("coefficient 2"))
+            }
+        }
+    }
+
+    func testOneDimensionalQuadraticWorks() throws {
+        let q = try DiagonalQuadratic(coefficients: [4])
+        XCTAssertEqual(q.conditionNumber, 1)
+        XCTAssertEqual(q.optimalLearningRate, 0.25)
+        let run = q.descend(from: [3], learningRate: 0.25, maxSteps: 10)
+        XCTAssertEqual(run.stopReason, .reachedTolerance)  // η = 1/a: exact minimum in one step
+        XCTAssertEqual(run.stepsTaken, 1)
+    }
+}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class QuadraticPlaceholderTests: XCTestCase {
-    func testPackageBuilds() {}
-}
