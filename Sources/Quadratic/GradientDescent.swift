@@ -39,10 +39,10 @@ public struct DescentRun: Sendable, Equatable {
     /// Whether the full trajectory was recorded.
     public var hasIterates: Bool { !iterates.isEmpty }
 
-    /// w(t); requires `hasIterates`.
-    public func iterate(_ t: Int) -> ArraySlice<Double> {
+    /// w(t), a copy of n values; requires `hasIterates`.
+    public func iterate(_ t: Int) -> [Double] {
         precondition(hasIterates, "this run did not keep its iterates")
-        return iterates[(t * dimension)..<((t + 1) * dimension)]
+        return Array(iterates[(t * dimension)..<((t + 1) * dimension)])
     }
 
     /// The first step at which L(w(t)) ≤ `tolerance`, if any was recorded.

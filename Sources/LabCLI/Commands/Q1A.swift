@@ -160,7 +160,7 @@ extension Q1A {
         var table = Table(columns: ["t", "loss", "distance"])
         for t in 0...r.run.stepsTaken {
             let w = r.run.iterate(t)
-            let distance = (w[w.startIndex] * w[w.startIndex] + w[w.startIndex + 1] * w[w.startIndex + 1]).squareRoot()
+            let distance = (w[0] * w[0] + w[1] * w[1]).squareRoot()
             table.append([Double(t), r.run.losses[t], distance])
         }
         let commands = Q1Plot.style

@@ -43,7 +43,7 @@ enum Q1Plot {
         var table = Table(columns: ["t", "w1", "w2", "loss"])
         for t in 0...run.stepsTaken {
             let w = run.iterate(t)
-            table.append([Double(t), w[w.startIndex], w[w.startIndex + 1], run.losses[t]])
+            table.append([Double(t), w[0], w[1], run.losses[t]])
         }
         return table
     }
@@ -54,7 +54,7 @@ enum Q1Plot {
         for run in runs {
             for t in 0...run.stepsTaken {
                 let w = run.iterate(t)
-                let w1 = abs(w[w.startIndex]), w2 = abs(w[w.startIndex + 1])
+                let w1 = abs(w[0]), w2 = abs(w[1])
                 if w1.isFinite && w2.isFinite { x = max(x, w1); y = max(y, w2) }
             }
         }
