@@ -92,24 +92,28 @@ enum Gnuplot {
         return output.data
     }
 
-    /// `text` as a single-quoted gnuplot string literal, safe to splice into any script.
+    /// `text` as a gnuplot string expression, safe to splice into any script.
     ///
     /// In single quotes gnuplot performs no backquote (shell) substitution, no `@` macro
-    /// expansion and no backslash escapes; the only special character is `'`, written `''`.
-    /// Line breaks and other control characters, which would end the command, become spaces.
-    /// Pair it with `noenhanced` so `^ _ @ { }` are drawn as themselves.
+    /// expansion and no backslash escapes. The only special character is `'`; gnuplot's own
+    /// escape (a doubled quote) breaks on runs of quotes (a title of `''b` or `x''y` is a syntax
+    /// error in 5.4), so text containing `'` becomes a parenthesised concatenation
+    /// `('a' . "'" . 'b')`, which every string argument accepts. Line breaks and other control
+    /// characters, which would end the command, become spaces. Pair it with `noenhanced` so
+    /// `^ _ @ { }` are drawn as themselves.
     static func quoted(_ text: String) -> String {
-        var result = "'"
+        var pieces: [String] = [""]
         for scalar in text.unicodeScalars {
             switch scalar {
-            case "'": result += "''"
+            case "'": pieces.append("")
             case _ where scalar.value < 0x20 || scalar.value == 0x7F
                 || (0x80...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}":
-                result += " "
-            default: result.unicodeScalars.append(scalar)
+                pieces[pieces.count - 1] += " "
+            default: pieces[pieces.count - 1].unicodeScalars.append(scalar)
             }
         }
-        return result + "'"
+        let literals = pieces.map { "'" + $0 + "'" }
+        return literals.count == 1 ? literals[0] : "(" + literals.joined(separator: " . \"'\" . ") + ")"
     }
 
     /// A number as gnuplot reads it: shortest round-trip form, `NaN` for anything not finite

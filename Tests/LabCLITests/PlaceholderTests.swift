@@ -1,5 +1,0 @@
-import XCTest
-
-final class LabCLIPlaceholderTests: XCTestCase {
-    func testPackageBuilds() {}
-}
