@@ -45,18 +45,17 @@ struct Q1A: ParsableCommand {
     }
 
     func run() throws {
-        if output.explain { return try Q1Presenter.explain("q1a") }
-        let settings = Settings(
-            a: problem.a, b: problem.b, w0: problem.w0.coordinates, learningRate: eta, steps: steps,
-            epsilon: epsilon, points: points, seed: seed)
-        let result = try Self.compute(settings)
-        try Q1Presenter.present(
-            result, text: Self.text(for: result), figures: Self.figures(for: result, title: output.title),
-            options: output)
+        try Self.perform({
+            return Settings(
+                a: problem.a, b: problem.b, w0: problem.w0.coordinates, learningRate: eta, steps: steps,
+                epsilon: epsilon, points: points, seed: seed)
+        }, output: output)
     }
 }
 
-extension Q1A {
+extension Q1A: Q1Lab {
+    static let worksheet = "q1a"
+
     /// What `lab q1a` computes from; the defaults are the command's.
     struct Settings: Codable, Sendable {
         var a = 10.0

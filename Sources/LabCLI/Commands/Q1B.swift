@@ -35,17 +35,17 @@ struct Q1B: ParsableCommand {
     }
 
     func run() throws {
-        if output.explain { return try Q1Presenter.explain("q1b") }
-        var settings = Settings(a: problem.a, b: problem.b, w0: problem.w0.coordinates, steps: steps)
-        if !etas.isEmpty { settings.learningRates = etas }
-        let result = try Self.compute(settings)
-        try Q1Presenter.present(
-            result, text: Self.text(for: result), figures: Self.figures(for: result, title: output.title),
-            options: output)
+        try Self.perform({
+            var settings = Settings(a: problem.a, b: problem.b, w0: problem.w0.coordinates, steps: steps)
+            if !etas.isEmpty { settings.learningRates = etas }
+            return settings
+        }, output: output)
     }
 }
 
-extension Q1B {
+extension Q1B: Q1Lab {
+    static let worksheet = "q1b"
+
     /// What `lab q1b` computes from; the defaults are the command's.
     struct Settings: Codable, Sendable {
         var a = 10.0

@@ -47,18 +47,17 @@ struct Q1C: ParsableCommand {
     }
 
     func run() throws {
-        if output.explain { return try Q1Presenter.explain("q1c") }
-        let settings = Settings(
-            a: problem.a, b: problem.b, w0: problem.w0.coordinates, extraLearningRates: etas,
-            above: above, steps: steps, epsilon: epsilon)
-        let result = try Self.compute(settings)
-        try Q1Presenter.present(
-            result, text: Self.text(for: result), figures: Self.figures(for: result, title: output.title),
-            options: output)
+        try Self.perform({
+            return Settings(
+                a: problem.a, b: problem.b, w0: problem.w0.coordinates, extraLearningRates: etas,
+                above: above, steps: steps, epsilon: epsilon)
+        }, output: output)
     }
 }
 
-extension Q1C {
+extension Q1C: Q1Lab {
+    static let worksheet = "q1c"
+
     /// What `lab q1c` computes from; the defaults are the command's.
     struct Settings: Codable, Sendable {
         var a = 10.0

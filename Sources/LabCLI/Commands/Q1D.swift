@@ -54,17 +54,17 @@ struct Q1D: ParsableCommand {
     }
 
     func run() throws {
-        if output.explain { return try Q1Presenter.explain("q1d") }
-        var settings = Settings(b: b, w0: w0.coordinates, epsilon: epsilon, zigzagKappa: zigzagKappa)
-        if !kappas.isEmpty { settings.kappas = kappas }
-        let result = try Self.compute(settings)
-        try Q1Presenter.present(
-            result, text: Self.text(for: result), figures: Self.figures(for: result, title: output.title),
-            options: output)
+        try Self.perform({
+            var settings = Settings(b: b, w0: w0.coordinates, epsilon: epsilon, zigzagKappa: zigzagKappa)
+            if !kappas.isEmpty { settings.kappas = kappas }
+            return settings
+        }, output: output)
     }
 }
 
-extension Q1D {
+extension Q1D: Q1Lab {
+    static let worksheet = "q1d"
+
     /// What `lab q1d` computes from; the defaults are the command's.
     struct Settings: Codable, Sendable {
         var b = 1.0

@@ -162,3 +162,25 @@ enum Q1Presenter {
         (folder.hasSuffix("/") ? folder : folder + "/") + url.lastPathComponent
     }
 }
+
+/// A Question 1 lab: settings in, an encodable result, its text and its figures out. `lab report`
+/// can call `compute`, `text(for:)` and `figures(for:title:)` directly.
+protocol Q1Lab {
+    associatedtype Settings
+    associatedtype Result: Encodable
+    /// The worksheet's name (labs/<name>.md).
+    static var worksheet: String { get }
+    static func compute(_ settings: Settings) throws -> Result
+    static func text(for result: Result) -> String
+    static func figures(for result: Result, title: String?) -> [Figure]
+}
+
+extension Q1Lab {
+    /// What every `lab q1x` does: the worksheet for --explain, else compute and present.
+    static func perform(_ settings: () -> Settings, output: Q1OutputOptions) throws {
+        if output.explain { return try Q1Presenter.explain(worksheet) }
+        let result = try compute(settings())
+        try Q1Presenter.present(
+            result, text: text(for: result), figures: figures(for: result, title: output.title), options: output)
+    }
+}
