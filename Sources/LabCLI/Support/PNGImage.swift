@@ -1,0 +1,271 @@
+// PNG input and output for `lab`: the raster figures of Question 2 and the digit images of
+// `lab predict`. Only libpng's simplified `png_image_*` API is used: it catches libpng's errors
+// internally (no longjmp ever crosses Swift) and reports them in `png_image.message`.
+
+import CPNG
+import Foundation
+
+/// An 8-bit image in memory, rows top to bottom.
+struct PNGImage: Equatable, Sendable {
+    /// How the channels of one pixel are laid out.
+    enum Layout: Int, Sendable {
+        /// One byte per pixel: 0 black … 255 white (sRGB-encoded gray).
+        case gray = 1
+        /// Red, green, blue.
+        case rgb = 3
+        /// Red, green, blue, alpha (not premultiplied).
+        case rgba = 4
+
+        var channels: Int { rawValue }
+
+        /// libpng's `PNG_FORMAT_GRAY`, `PNG_FORMAT_RGB`, `PNG_FORMAT_RGBA` (8-bit sRGB).
+        var pngFormat: UInt32 {
+            switch self {
+            case .gray: return 0
+            case .rgb: return 2  // PNG_FORMAT_FLAG_COLOR
+            case .rgba: return 3  // PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA
+            }
+        }
+    }
+
+    /// Images larger than this many pixels are refused before any pixel memory is allocated
+    /// (50 MP as RGBA is 200 MB).
+    static let maximumPixels = 50_000_000
+    /// Files larger than this are refused before reading.
+    static let maximumFileBytes = 256 << 20
+
+    let width: Int
+    let height: Int
+    let layout: Layout
+    /// (height, width, channels) row-major.
+    var pixels: [UInt8]
+
+    /// An image of the given size and layout; `pixels.count` must be width · height · channels.
+    init(width: Int, height: Int, layout: Layout, pixels: [UInt8]) {
+        precondition(width > 0 && height > 0, "an image has at least one pixel")
+        precondition(pixels.count == width * height * layout.channels, "pixel count does not match the size")
+        self.width = width
+        self.height = height
+        self.layout = layout
+        self.pixels = pixels
+    }
+
+    // MARK: - Reading
+
+    /// Reads the PNG file at `url`, converted by libpng to `layout`.
+    ///
+    /// Any PNG is accepted: gray, gray+alpha, RGB, RGBA, palette, 1–16 bits, interlaced.
+    /// Transparency is composited onto `background` when `layout` has no alpha channel.
+    ///
+    /// - Throws: `PNGError` naming the file: missing, a folder, unreadable, too large, empty,
+    ///   not a PNG, over `maximumPixels`, or damaged.
+    static func read(contentsOf url: URL, as layout: Layout, background: UInt8 = 255) throws -> PNGImage {
+        let path = url.path
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { throw PNGError.missingFile(path) }
+            throw PNGError.unreadable(path, reason: String(cString: strerror(errno)))
+        }
+        if (status.st_mode & S_IFMT) == S_IFDIR { throw PNGError.isDirectory(path) }
+        if Int(status.st_size) > maximumFileBytes {
+            throw PNGError.fileTooLarge(path, bytes: Int(status.st_size), limit: maximumFileBytes)
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw PNGError.unreadable(path, reason: (error as NSError).localizedDescription)
+        }
+        return try decode(data, as: layout, background: background, name: path)
+    }
+
+    /// Decodes PNG bytes (the entry point the fuzzer drives).
+    ///
+    /// - Parameters:
+    ///   - data: the file's bytes.
+    ///   - layout: the layout wanted; libpng converts (gray from colour uses sRGB luminance).
+    ///   - background: the gray level transparency is composited onto when `layout` has no alpha.
+    ///   - name: how the image is named in errors.
+    /// - Complexity: O(width · height); the header is checked against `maximumPixels` first.
+    static func decode(_ data: Data, as layout: Layout, background: UInt8 = 255,
+                       name: String = "the image") throws -> PNGImage {
+        guard !data.isEmpty else { throw PNGError.empty(name) }
+        let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        guard data.count >= 8, data.prefix(8).elementsEqual(signature) else { throw PNGError.notPNG(name) }
+        if let (width, height) = headerSize(data) {
+            // Checked here for clearer messages than libpng's "Invalid IHDR data".
+            if width == 0 || height == 0 { throw PNGError.zeroSize(name, width: width, height: height) }
+            if width > maximumSide || height > maximumSide || width * height > maximumPixels {
+                throw PNGError.tooManyPixels(name, width: width, height: height, limit: maximumPixels)
+            }
+        }
+
+        return try data.withUnsafeBytes { (input: UnsafeRawBufferPointer) -> PNGImage in
+            var image = png_image()
+            image.version = UInt32(PNG_IMAGE_VERSION)
+            defer { png_image_free(&image) }  // safe when libpng already freed it
+            guard png_image_begin_read_from_memory(&image, input.baseAddress, input.count) != 0 else {
+                throw PNGError.corrupt(name, detail: message(of: image))
+            }
+            let width = Int(image.width), height = Int(image.height)
+            guard width > 0, height > 0 else { throw PNGError.zeroSize(name, width: width, height: height) }
+            guard width * height <= maximumPixels else {
+                throw PNGError.tooManyPixels(name, width: width, height: height, limit: maximumPixels)
+            }
+            if image.format & 0x04 != 0 {  // PNG_FORMAT_FLAG_LINEAR: a 16-bit file
+                return try finishSixteenBit(&image, layout: layout, background: background, name: name)
+            }
+            image.format = layout.pngFormat
+            var pixels = [UInt8](repeating: background, count: width * height * layout.channels)
+            var backdrop = png_color(red: background, green: background, blue: background)
+            let stride = Int32(width * layout.channels)
+            let finished = pixels.withUnsafeMutableBytes { output in
+                withUnsafePointer(to: &backdrop) { backdropPointer in
+                    png_image_finish_read(&image, layout == .rgba ? nil : backdropPointer,
+                                          output.baseAddress, stride, nil)
+                }
+            }
+            guard finished != 0 else { throw PNGError.corrupt(name, detail: message(of: image)) }
+            return PNGImage(width: width, height: height, layout: layout, pixels: pixels)
+        }
+    }
+
+    /// libpng's own limit on a side (PNG_USER_WIDTH_MAX / PNG_USER_HEIGHT_MAX).
+    static let maximumSide = 1_000_000
+
+    /// Width and height from the IHDR chunk, which must follow the signature.
+    private static func headerSize(_ data: Data) -> (Int, Int)? {
+        guard data.count >= 24 else { return nil }
+        let bytes = [UInt8](data.prefix(24))
+        guard bytes[12...15].elementsEqual(Array("IHDR".utf8)) else { return nil }
+        func word(_ at: Int) -> Int { bytes[at ..< at + 4].reduce(0) { $0 << 8 | Int($1) } }
+        return (word(16), word(20))
+    }
+
+    /// Reads a 16-bit file as 16-bit samples and reduces it to 8 bits here.
+    ///
+    /// libpng 1.6's simplified reader garbles the first rows of interlaced 16-bit images when it
+    /// converts them to 8 bits itself, so the samples are taken as they are (flags 0: no colour
+    /// conversion; gray from colour is Y = 0.2126 R + 0.7152 G + 0.0722 B on the stored values)
+    /// with alpha premultiplied, and then
+    ///
+    /// ```
+    /// gray/RGB:  v = c·a + background·(1 − a)      RGBA:  v = c, alpha = a
+    /// byte = round(255 · v)
+    /// ```
+    ///
+    /// The 16-bit buffer holds 2 or 4 samples per pixel (at most 400 MB at 50 megapixels).
+    private static func finishSixteenBit(_ image: inout png_image, layout: Layout, background: UInt8,
+                                         name: String) throws -> PNGImage {
+        let width = Int(image.width), height = Int(image.height)
+        let colour = layout != .gray
+        let samples = colour ? 4 : 2
+        image.format = 0x04 | 0x01 | (colour ? 0x02 : 0)  // LINEAR | ALPHA | COLOR?
+        image.flags = 0
+        var buffer = [UInt16](repeating: 0, count: width * height * samples)
+        let finished = buffer.withUnsafeMutableBytes { output in
+            png_image_finish_read(&image, nil, output.baseAddress, Int32(width * samples), nil)
+        }
+        guard finished != 0 else { throw PNGError.corrupt(name, detail: message(of: image)) }
+        let channels = layout.channels
+        var pixels = [UInt8](repeating: 0, count: width * height * channels)
+        let backdrop = Double(background) / 255
+        for p in 0 ..< width * height {
+            let alpha = Double(buffer[p * samples + samples - 1]) / 65535
+            for c in 0 ..< min(channels, 3) {
+                let premultiplied = Double(buffer[p * samples + (colour ? c : 0)]) / 65535
+                let value = layout == .rgba
+                    ? (alpha > 0 ? premultiplied / alpha : 0)
+                    : premultiplied + backdrop * (1 - alpha)
+                pixels[p * channels + c] = UInt8((min(max(value, 0), 1) * 255).rounded())
+            }
+            if layout == .rgba { pixels[p * channels + 3] = UInt8((alpha * 255).rounded()) }
+        }
+        return PNGImage(width: width, height: height, layout: layout, pixels: pixels)
+    }
+
+    // MARK: - Writing
+
+    /// The image as an 8-bit PNG file's bytes (write them with `AtomicFile.write`).
+    ///
+    /// - Throws: `PNGError.encodingFailed` with libpng's message (it does not fail for a valid
+    ///   image short of running out of memory).
+    func pngData() throws -> Data {
+        func fresh() -> png_image {
+            var image = png_image()
+            image.version = UInt32(PNG_IMAGE_VERSION)
+            image.width = UInt32(width)
+            image.height = UInt32(height)
+            image.format = layout.pngFormat
+            return image
+        }
+        return try pixels.withUnsafeBytes { (input: UnsafeRawBufferPointer) -> Data in
+            var image = fresh()
+            var size: png_alloc_size_t = 0
+            guard png_image_write_to_memory(&image, nil, &size, 0, input.baseAddress, 0, nil) != 0 else {
+                defer { png_image_free(&image) }
+                throw PNGError.encodingFailed(Self.message(of: image))
+            }
+            var output = Data(count: Int(size))
+            image = fresh()
+            let written = output.withUnsafeMutableBytes { buffer in
+                png_image_write_to_memory(&image, buffer.baseAddress, &size, 0, input.baseAddress, 0, nil)
+            }
+            guard written != 0 else {
+                defer { png_image_free(&image) }
+                throw PNGError.encodingFailed(Self.message(of: image))
+            }
+            output.count = Int(size)
+            return output
+        }
+    }
+
+    /// libpng's message from a failed call, or a generic one.
+    private static func message(of image: png_image) -> String {
+        var copy = image.message
+        let text = withUnsafeBytes(of: &copy) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        return text.isEmpty ? "libpng error" : text
+    }
+}
+
+/// Why an image could not be read or written; each message names the file and what to do.
+enum PNGError: Error, CustomStringConvertible, Equatable {
+    case missingFile(String)
+    case isDirectory(String)
+    case unreadable(String, reason: String)
+    case fileTooLarge(String, bytes: Int, limit: Int)
+    case empty(String)
+    case notPNG(String)
+    case tooManyPixels(String, width: Int, height: Int, limit: Int)
+    case zeroSize(String, width: Int, height: Int)
+    case corrupt(String, detail: String)
+    case encodingFailed(String)
+
+    var description: String {
+        switch self {
+        case .missingFile(let name):
+            return "'\(name)' does not exist; check the path"
+        case .isDirectory(let name):
+            return "'\(name)' is a folder, not a PNG file; pass the image file itself"
+        case let .unreadable(name, reason):
+            return "cannot read '\(name)': \(reason); check its permissions"
+        case let .fileTooLarge(name, bytes, limit):
+            return "'\(name)' is \(bytes) bytes, more than the \(limit >> 20) MB accepted; scale the image down first"
+        case .empty(let name):
+            return "'\(name)' is empty (0 bytes); save the image again as PNG"
+        case .notPNG(let name):
+            return "'\(name)' is not a PNG file (no PNG signature); export the image as PNG"
+        case let .tooManyPixels(name, width, height, limit):
+            return "'\(name)' is \(width)×\(height) pixels, more than gdlab reads (\(limit / 1_000_000) megapixels, "
+                + "1,000,000 pixels a side); scale it down first"
+        case let .zeroSize(name, width, height):
+            return "'\(name)' says it is \(width)×\(height) pixels: an image needs at least one pixel; save it again"
+        case let .corrupt(name, detail):
+            return "'\(name)' is a damaged PNG (libpng: \(detail)); save the image again"
+        case .encodingFailed(let detail):
+            return "cannot encode the PNG (libpng: \(detail))"
+        }
+    }
+}
