@@ -33,9 +33,15 @@ public struct GradientCheckRow: Sendable, Equatable {
 /// (the floor 1e-12 only avoids 0/0 where both are exactly zero).
 ///
 /// Choice of h: the central difference has truncation error ≈ h²|L'''|/6 and rounding error
-/// ≈ ε·|L|/h with ε = 2.2e-16 in Double. Balancing the two gives h ≈ (3ε|L|/|L'''|)^(1/3);
-/// for a loss of order 1–10 and |L'''| of order 1 this is about 1e-5, where both errors are
-/// about 1e-11 — far below the 1e-6 target for gradients of order 1e-5 and larger.
+/// ≈ δ/h, where δ is the absolute rounding error of one evaluation of L. Measured on the
+/// default net with 10 real MNIST images (L ≈ 23), δ ≈ 4e-15 (a few ulps of L), and the
+/// largest third derivatives (output biases) give a truncation error of ≈ 1.5e-9 at h = 1e-4.
+/// Scanning h from 1e-3 to 1e-5 on 100 entries per tensor, the worst relative error is
+/// smallest near h = 1e-4 (3.5e-7; it is 3.7e-6 at 1e-5, where rounding dominates, and 5e-6
+/// at 1e-3, where truncation dominates). With absolute errors of about 1e-10 the relative error
+/// stays below 1e-6 for every entry with |g| ≳ 1e-4; an entry with a much smaller gradient can
+/// show a larger relative error that is finite-difference noise, which is why the table also
+/// reports the maximum absolute error.
 ///
 /// Entries are drawn uniformly without replacement from each tensor with a seeded generator.
 /// For the first weight matrix the draw is restricted to rows whose input is non-zero in at
@@ -43,7 +49,7 @@ public struct GradientCheckRow: Sendable, Equatable {
 /// border pixels), so checking them would say nothing.
 public enum GradientCheck {
     /// The finite-difference step h (see the type's documentation).
-    public static let defaultStep = 1e-5
+    public static let defaultStep = 1e-4
 
     /// Compares backpropagation with finite differences of the summed loss
     /// `L(θ) = Σ_{n ∈ indices} −log p_{y_n}(x_n; θ)`.

@@ -82,9 +82,9 @@ public enum NPZ {
 
     // MARK: Reading
 
-    /// The network stored in .npz bytes.
+    /// The network stored in an .npz file.
     ///
-    /// Checks, in order: the bytes are a ZIP archive; the members are exactly w1, b1, …, wL, bL
+    /// Checks, in order: the file is a ZIP archive; the members are exactly w1, b1, …, wL, bL
     /// (L ≥ 2) as .npy files; the uncompressed sizes stay below `maximumUncompressedBytes`
     /// (checked both on the declared sizes and while extracting, so a ZIP bomb stops early);
     /// each header is a version 1–3 .npy header with descr '<f8', fortran_order False and a
@@ -92,16 +92,47 @@ public enum NPZ {
     /// (w_l is (n_{l−1}, n_l), b_l is (n_l,)); every value is finite.
     ///
     /// - Throws: `NPZError` saying exactly what is wrong.
+    public static func decode(contentsOf url: URL) throws -> MLP {
+        guard let handle = FileHandle(forReadingAtPath: url.path) else {
+            throw NPZError.notAnArchive("'\(url.path)' cannot be opened")
+        }
+        let signature = handle.readData(ofLength: 4)
+        try? handle.close()
+        guard signature.count == 4, signature.prefix(2) == Data("PK".utf8) else {
+            throw NPZError.notAnArchive("'\(url.path)' does not start with a ZIP signature")
+        }
+        let archive: Archive
+        do {
+            archive = try Archive(url: url, accessMode: .read)
+        } catch {
+            throw NPZError.notAnArchive("the ZIP directory of '\(url.path)' cannot be read")
+        }
+        return try decode(archive)
+    }
+
+    /// The network stored in .npz bytes (see `decode(contentsOf:)` for the checks).
+    ///
+    /// The bytes are read through a private temporary file: ZIPFoundation 0.9.20's in-memory
+    /// reader traps on a central directory that points past the end of the data, while its
+    /// file-backed reader reports an error, and hostile input must never crash.
+    ///
+    /// - Throws: `NPZError` saying exactly what is wrong.
     public static func decode(_ data: Data) throws -> MLP {
         guard data.count >= 22, data.prefix(2) == Data("PK".utf8) else {
             throw NPZError.notAnArchive("it does not start with a ZIP signature")
         }
-        let archive: Archive
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("gdlab-npz-\(getpid())-\(UInt64.random(in: 0 ... .max)).npz")
         do {
-            archive = try Archive(data: data, accessMode: .read)
+            try data.write(to: url, options: [.withoutOverwriting])
         } catch {
-            throw NPZError.notAnArchive("the ZIP directory cannot be read")
+            throw NPZError.notAnArchive("a temporary copy could not be written to \(url.deletingLastPathComponent().path)")
         }
+        defer { try? FileManager.default.removeItem(at: url) }
+        return try decode(contentsOf: url)
+    }
+
+    private static func decode(_ archive: Archive) throws -> MLP {
         var members: [String: Entry] = [:]
         var declaredTotal: UInt64 = 0
         for entry in archive {
