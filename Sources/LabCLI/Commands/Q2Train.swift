@@ -89,7 +89,7 @@ extension Q2Train: Q2Lab {
         var text: String {
             switch status {
             case "diverged":
-                return "training diverged: the loss of training sample \(sampleIndex ?? -1) (epoch \(epoch ?? 0), after \(Q2Format.count(samplesSeen)) samples) was \(Q2Format.loss(loss ?? .nan)); try a smaller --lr such as 0.003"
+                return "training diverged: the loss of training sample \(sampleIndex ?? -1) (epoch \(epoch ?? 0), after \(Q2Format.count(samplesSeen)) sample\(samplesSeen == 1 ? "" : "s")) was \(Q2Format.loss(loss ?? .nan)); try a smaller --lr such as 0.003"
             case "stopped":
                 return "training stopped after \(Q2Format.count(samplesSeen)) samples"
             default:
@@ -187,7 +187,7 @@ extension Q2Train: Q2Lab {
             }
             throw LabError.interrupted(message)
         }
-        Console.error(String(format: "\(label): %@ samples in %.1f s", Q2Format.count(result.outcome.samplesSeen), console.elapsed))
+        Console.error(String(format: "\(label): trained %@ samples in %.1f s", Q2Format.count(result.outcome.samplesSeen), console.elapsed))
         return result
     }
 
@@ -284,7 +284,7 @@ extension Q2Train: Q2Lab {
                 set y2range [0:100]
                 set y2tics 10
                 set ytics nomirror
-                set key center right
+                set key below
                 plot $epochs using 1:2 axes x1y1 with linespoints pt 7 ps 1.2 lw 2 lc rgb '\(Q1Plot.color(1))' title 'test loss (left axis)', \\
                      $epochs using 1:4 axes x1y1 with linespoints pt 6 ps 1.2 lw 2 dt 2 lc rgb '\(Q1Plot.color(4))' title 'train loss, epoch mean (left axis)', \\
                      $epochs using 1:3 axes x1y2 with linespoints pt 5 ps 1.2 lw 2 lc rgb '\(Q1Plot.color(0))' title 'test accuracy (right axis)', \\
