@@ -1,11 +1,240 @@
-// `lab predict`: placeholder while the command is built on its own branch.
+// `lab predict`: the trained network on the user's own digit images. Each PNG is read (any
+// PNG libpng reads), converted the way MNIST was made (DigitPreprocessing: polarity, 20×20 box,
+// centre of mass at the centre of 28×28), and classified; the ten class probabilities and the
+// prediction are printed. Without --load the default model is trained once and cached.
 
 import ArgumentParser
+import Foundation
+import LabSupport
+import MNISTNet
+
+/// `--invert auto|yes|no`.
+enum InvertChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, yes, no
+
+    var inversion: DigitInversion {
+        switch self {
+        case .auto: return .auto
+        case .yes: return .yes
+        case .no: return .no
+        }
+    }
+}
 
 struct Predict: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "predict", abstract: "(being built)")
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Classify your own digit images (PNG) with the trained network.",
+        discussion: """
+            Each image is converted like MNIST: white ink on black (--invert auto decides from the border), \
+            fitted into a 20x20 box, centred by its centre of mass in 28x28. Without --load, the default \
+            model (the homework's settings, or your --hidden/--seed/--raw-pixels) is trained once and cached \
+            as $XDG_CACHE_HOME/gdlab/model-<hash>.npz (else ~/.cache/gdlab/).
+            """)
+
+    @Argument(help: ArgumentHelp("PNG images of one digit each (any size, colour or polarity).", valueName: "image.png"))
+    var images: [String]
+
+    @Option(help: "Swap black and white first: auto (by the border colour), yes (dark ink on light paper), no (already white on black).")
+    var invert: InvertChoice = .auto
+
+    @Option(name: .customLong("save-input"),
+            help: ArgumentHelp("Write the 28x28 image actually classified: to this .png (one image) or into this folder as <name>-28x28.png.",
+                               valueName: "folder or file.png"))
+    var saveInput: String?
+
+    @Flag(help: "Print the probabilities as JSON (sorted keys) on stdout instead of text.")
+    var json = false
+
+    @OptionGroup var network: Q2NetworkOptions
+    @OptionGroup var data: Q2DataOptions
+
+    func validate() throws {
+        guard !images.isEmpty else { throw ValidationError("pass at least one PNG image, e.g. lab predict digit.png") }
+        for image in images where image.isEmpty || image.contains("\0") {
+            throw ValidationError("an image argument is empty; pass PNG file names, e.g. lab predict digit.png")
+        }
+        if let saveInput {
+            try Q2Check.path(saveInput, "--save-input", example: "inputs/")
+            if images.count > 1, saveInput.lowercased().hasSuffix(".png") {
+                throw ValidationError("--save-input \(saveInput) is one file but there are \(images.count) images; pass a folder, e.g. --save-input inputs/")
+            }
+        }
+    }
 
     func run() throws {
-        throw LabError.failed("'lab predict' is not built yet")
+        let inputs = try images.map { try Self.prepare($0, inversion: invert.inversion) }
+        let model = try Self.model(network: network.settings, data: data.settings)
+        var files: [String] = []
+        var results: [ImageResult] = []
+        for (k, input) in inputs.enumerated() {
+            let pass = model.network.forward(input.digit.pixels.map { Double($0) * network.settings.scaling.factor })
+            var result = ImageResult(
+                file: input.path, prediction: pass.prediction, predictedName: model.classNames[pass.prediction],
+                probabilities: pass.probabilities, inverted: input.digit.inverted,
+                inkBox: [input.digit.inkBox.x, input.digit.inkBox.y, input.digit.inkBox.width, input.digit.inkBox.height])
+            if let saveInput {
+                let url = Self.inputURL(saveInput, for: input.path, index: k, all: inputs.map(\.path))
+                try Self.write(input.digit, to: url)
+                result.savedInput = url.path
+                files.append(url.path)
+            }
+            results.append(result)
+        }
+        let output = Output(model: model.description, classNames: model.classNames, images: results)
+        if json {
+            print(try Q1Presenter.json(Envelope(result: output, files: files)))
+        } else {
+            print(Self.text(for: output))
+        }
+    }
+
+    // MARK: - Results
+
+    struct ImageResult: Encodable {
+        var file: String
+        var prediction: Int
+        var predictedName: String
+        var probabilities: [Double]
+        var inverted: Bool
+        /// x, y, width, height of the ink in the original image.
+        var inkBox: [Int]
+        var savedInput: String?
+    }
+
+    struct Output: Encodable {
+        var model: String
+        var classNames: [String]
+        var images: [ImageResult]
+    }
+
+    private struct Envelope: Encodable {
+        var result: Output
+        var files: [String]
+    }
+
+    static func text(for output: Output) -> String {
+        var lines = ["Model: \(output.model)"]
+        for image in output.images {
+            lines.append("")
+            lines.append("\(image.file): predicted \(image.predictedName) with probability \(Q2Format.percent(image.probabilities[image.prediction]))"
+                         + " (\(image.inverted ? "inverted: dark ink on light" : "not inverted: light ink on dark"); ink box \(image.inkBox[2])×\(image.inkBox[3]) px)")
+            for (k, p) in image.probabilities.enumerated() {
+                let name = k < output.classNames.count ? output.classNames[k] : "\(k)"
+                let bar = String(repeating: "█", count: Int((p * 30).rounded()))
+                let padded = name.padding(toLength: max(11, name.count), withPad: " ", startingAt: 0)
+                lines.append("  \(padded) \(String(format: "%7.2f %%", 100 * p))  \(bar)\(k == image.prediction ? "  ←" : "")")
+            }
+            if let saved = image.savedInput { lines.append("  classified 28×28 input written to \(saved)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    // MARK: - Inputs
+
+    struct Input {
+        var path: String
+        var digit: PreparedDigit
+    }
+
+    /// Reads `path` as gray and prepares it like MNIST; one-line errors.
+    static func prepare(_ path: String, inversion: DigitInversion) throws -> Input {
+        do {
+            let image = try PNGImage.read(contentsOf: URL(fileURLWithPath: path), as: .gray)
+            let digit = try DigitPreprocessing.prepare(gray: image.pixels, width: image.width, height: image.height,
+                                                       inversion: inversion)
+            return Input(path: path, digit: digit)
+        } catch let error as DigitPreprocessingError {
+            throw LabError.failed("\(path): \(error)")
+        } catch {
+            throw LabError.failed("\(error)")
+        }
+    }
+
+    /// Where `--save-input` puts the 28×28 of `path`.
+    static func inputURL(_ target: String, for path: String, index: Int, all: [String]) -> URL {
+        if all.count == 1, target.lowercased().hasSuffix(".png") { return URL(fileURLWithPath: target) }
+        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let clashes = all.filter { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent == stem }.count > 1
+        return URL(fileURLWithPath: target, isDirectory: true)
+            .appendingPathComponent(stem + (clashes ? "-\(index + 1)" : "") + "-28x28.png")
+    }
+
+    static func write(_ digit: PreparedDigit, to url: URL) throws {
+        do {
+            try AtomicFile.prepareFolder(url.deletingLastPathComponent())
+            let png = PNGImage(width: DigitPreprocessing.side, height: DigitPreprocessing.side, layout: .gray, pixels: digit.pixels)
+            try AtomicFile.write(try png.pngData(), to: url)
+        } catch {
+            throw LabError.failed("cannot write --save-input \(url.path): \(error)")
+        }
+    }
+
+    // MARK: - The model
+
+    struct Model {
+        var network: MLP
+        var classNames: [String]
+        var description: String
+    }
+
+    /// The --load weights, or the default model from the cache (trained and cached when absent).
+    static func model(network: Q2NetworkSettings, data: Q2DataSettings) throws -> Model {
+        let kind = try data.kind()
+        if let path = network.load {
+            let loaded = try Q2Network.make(network, classes: kind.classNames.count)
+            guard loaded.inputCount == DigitPreprocessing.side * DigitPreprocessing.side else {
+                throw LabError.failed("\(path) takes \(loaded.inputCount) inputs, but a prepared digit has 784 (28×28); use weights trained on MNIST")
+            }
+            return Model(network: loaded, classNames: kind.classNames,
+                         description: "\(path) (\(Q2Format.layers(loaded.layerSizes)), \(Q2Format.scaling(network.scaling)))")
+        }
+        let settings = ModelCache.settings(network: network, dataset: data.dataset)
+        let url = ModelCache.url(for: settings)
+        if let cached = try? NPZ.decode(contentsOf: url), cached.layerSizes == [784] + network.hiddenSizes + [10] {
+            return Model(network: cached, classNames: kind.classNames,
+                         description: "the default \(kind.displayName) model (\(Q2Format.layers(cached.layerSizes)), \(Q2Format.scaling(network.scaling))), cached at \(url.path)")
+        }
+        Console.error("no --load: training the default \(kind.displayName) model once (η = 0.003, 3 epochs); it is cached in \(url.path) for next time")
+        var full = settings
+        full.data = data
+        let loaded = try Q2Data.load(data)
+        let trained = try Q2Train.trainInteractively(full, data: loaded, save: nil, label: "default model")
+        do {
+            try AtomicFile.prepareFolder(url.deletingLastPathComponent())
+        } catch {
+            throw LabError.failed("cannot create the model cache folder \(url.deletingLastPathComponent().path): \(error)")
+        }
+        try Q2Network.save(trained.network, to: url.path)
+        return Model(network: trained.network, classNames: kind.classNames,
+                     description: "the default \(kind.displayName) model (\(Q2Format.layers(trained.network.layerSizes)), test accuracy \(Q2Format.percent(trained.after.testAccuracy))), trained now and cached at \(url.path)")
+    }
+}
+
+/// The default models `lab predict` trains: one file per distinct setting, named by a hash.
+enum ModelCache {
+    /// The training settings of the default model for `network` on `dataset` (data location
+    /// and --load do not change the model, so they are not part of it).
+    static func settings(network: Q2NetworkSettings, dataset: String) -> Q2Train.Settings {
+        var model = network
+        model.load = nil
+        model.hidden = network.hiddenSizes
+        return Q2Train.Settings(data: Q2DataSettings(dataset: dataset), network: model, training: Q2TrainingSettings())
+    }
+
+    /// `<cache root>/model-<16 hex digits>.npz`, the digits being FNV-1a (64-bit) of the
+    /// settings as sorted-key JSON: stable across runs and machines.
+    static func url(for settings: Q2Train.Settings,
+                    environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let bytes = (try? encoder.encode(settings)) ?? Data()
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        let name = "model-" + String(format: "%016llx", hash) + ".npz"
+        return DatasetLocation.cacheRoot(environment: environment).appendingPathComponent(name)
     }
 }

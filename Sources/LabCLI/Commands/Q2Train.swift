@@ -1,11 +1,333 @@
-// `lab q2-train`: placeholder while the command is built on its own branch.
+// `lab q2-train`: Question 2, training — per-sample SGD θ ← θ − η·∇(−log p_y) on the training
+// set (the homework: η = 0.003, 3 epochs, no shuffling), loss and test accuracy per epoch, the
+// first layer's saturation before and after, and figures: loss curve, per-epoch test loss and
+// accuracy, confusion matrix, predicted digits, first-layer weights, confident mistakes.
 
 import ArgumentParser
+import Foundation
+import MNISTNet
 
 struct Q2Train: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "q2-train", abstract: "(being built)")
+    static let configuration = CommandConfiguration(
+        commandName: "q2-train",
+        abstract: "Q2: train the MLP with SGD; loss and test accuracy per epoch, saturation, figures.",
+        discussion: """
+            Figures in <out>: q2-train-loss.png, q2-train-epochs.png, q2-train-confusion.png (gnuplot, with \
+            CSV sidecars), q2-train-predictions.png, q2-train-weights.png, q2-train-mistakes.png.
+            Ctrl-C stops at the next progress report; with --save the weights so far go to <name>.partial.npz \
+            (exit status 130). A run whose loss becomes non-finite stops at that sample, reports it and \
+            exits with status 1.
+            """)
+
+    @OptionGroup var data: Q2DataOptions
+    @OptionGroup var network: Q2NetworkOptions
+    @OptionGroup var training: Q2TrainingOptions
+    @OptionGroup var output: Q1OutputOptions
 
     func run() throws {
-        throw LabError.failed("'lab q2-train' is not built yet")
+        if output.explain { return try Q1Presenter.explain(Self.worksheet) }
+        let settings = Settings(data: data.settings, network: network.settings, training: training.settings)
+        let loaded = try Q2Data.load(settings.data)
+        let result = try Self.trainInteractively(settings, data: loaded, save: training.save)
+        if let save = training.save, result.outcome.status != "diverged" { try Q2Network.save(result.network, to: save) }
+        try Self.present(result, output: output)
+        if result.outcome.status == "diverged" { throw LabError.failed(result.outcome.text) }
+    }
+}
+
+extension Q2Train: Q2Lab {
+    static let worksheet = "q2-train"
+
+    struct Settings: Codable, Sendable, Hashable {
+        var data = Q2DataSettings()
+        var network = Q2NetworkSettings()
+        var training = Q2TrainingSettings()
+    }
+
+    /// Test loss, accuracy and saturation of one network.
+    struct Snapshot: Codable, Sendable {
+        var testLoss: Double
+        var testAccuracy: Double
+        var saturation: Q2Saturation
+
+        init(_ e: Evaluation) {
+            testLoss = e.averageLoss
+            testAccuracy = e.accuracy
+            saturation = Q2Saturation(e.saturation)
+        }
+    }
+
+    struct EpochRow: Codable, Sendable {
+        var epoch: Int
+        var trainLoss: Double
+        var testLoss: Double
+        var testAccuracy: Double
+    }
+
+    /// How training ended, for text and JSON.
+    struct Outcome: Codable, Sendable {
+        /// "completed", "stopped" or "diverged".
+        var status: String
+        var samplesSeen: Int
+        var epoch: Int?
+        var sampleIndex: Int?
+        var loss: Double?
+
+        init(_ outcome: TrainingOutcome, samplesSeen: Int) {
+            self.samplesSeen = samplesSeen
+            switch outcome {
+            case .completed: status = "completed"
+            case .stopped: status = "stopped"
+            case let .diverged(epoch, sampleIndex, _, loss):
+                status = "diverged"
+                self.epoch = epoch
+                self.sampleIndex = sampleIndex
+                self.loss = loss
+            }
+        }
+
+        var text: String {
+            switch status {
+            case "diverged":
+                return "training diverged: the loss of training sample \(sampleIndex ?? -1) (epoch \(epoch ?? 0), after \(Q2Format.count(samplesSeen)) samples) was \(Q2Format.loss(loss ?? .nan)); try a smaller --lr such as 0.003"
+            case "stopped":
+                return "training stopped after \(Q2Format.count(samplesSeen)) samples"
+            default:
+                return "training completed: \(Q2Format.count(samplesSeen)) samples"
+            }
+        }
+    }
+
+    struct Result: Encodable {
+        var settings: Settings
+        var data: Q2DataSummary
+        var start: String
+        var layerSizes: [Int]
+        var parameterCount: Int
+        var before: Snapshot
+        var epochs: [EpochRow]
+        var after: Snapshot
+        var outcome: Outcome
+        /// (classes, classes), row = true class, column = predicted, after training.
+        var confusion: [[Int]]
+
+        /// The trained network (also on divergence: the parameters before the failing step).
+        var network: MLP
+        /// Mean loss per report interval, against samples seen.
+        var lossCurve: [LossPoint]
+        /// The final network on the test set, and the test set (for the digit figures).
+        var final: Evaluation
+        var test: ImageDataset
+
+        enum CodingKeys: String, CodingKey {
+            case settings, data, start, layerSizes, parameterCount, before, epochs, after, outcome, confusion
+        }
+    }
+
+    /// Trains the network `settings` describe (or `start`, e.g. one the report already has) on
+    /// `data.train` and evaluates it on `data.test` before, after every epoch and at the end.
+    ///
+    /// - Parameter observer: sees every progress report and epoch; `.stop` ends training early.
+    /// - Throws: `LabError.failed` for settings or weights that cannot work.
+    static func compute(_ settings: Settings, data: Q2Data, start: MLP? = nil,
+                        observer: (TrainingEvent) -> TrainingControl = { _ in .proceed }) throws -> Result {
+        let scaling = settings.network.scaling
+        let network = try start ?? Q2Network.make(settings.network, fitting: data.train)
+        do {
+            let before = try network.evaluate(on: data.test, scaling: scaling)
+            let options = settings.training.options(scaling: scaling, seed: settings.network.seed)
+            let trained = try Training.train(network, on: data.train, test: data.test, options: options, observer: observer)
+            let final: Evaluation
+            if trained.outcome == .completed, let last = trained.epochs.last?.test {
+                final = last
+            } else {
+                final = try trained.network.evaluate(on: data.test, scaling: scaling)
+            }
+            let classes = final.classCount
+            return Result(
+                settings: settings, data: Q2DataSummary(data),
+                start: settings.network.load.map { "loaded from \($0)" }
+                    ?? (start == nil ? "seeded initialisation, seed \(settings.network.seed)" : "given network"),
+                layerSizes: network.layerSizes, parameterCount: network.parameterCount, before: Snapshot(before),
+                epochs: trained.epochs.map {
+                    EpochRow(epoch: $0.epoch, trainLoss: $0.trainLoss, testLoss: $0.testLoss ?? .nan,
+                             testAccuracy: $0.testAccuracy ?? .nan)
+                },
+                after: Snapshot(final), outcome: Outcome(trained.outcome, samplesSeen: trained.samplesSeen),
+                confusion: (0 ..< classes).map { t in (0 ..< classes).map { final.confusion(actual: t, predicted: $0) } },
+                network: trained.network, lossCurve: trained.lossCurve, final: final, test: data.test)
+        } catch let error as LabError {
+            throw error
+        } catch {
+            throw LabError.failed("\(error)")
+        }
+    }
+
+    /// `compute` with progress on stderr and Ctrl-C handling: an interrupted run writes the
+    /// weights so far to `<save>.partial.npz` (when `save` is given) and throws
+    /// `LabError.interrupted` (exit status 130).
+    static func trainInteractively(_ settings: Settings, data: Q2Data, start: MLP? = nil, save: String?,
+                                   label: String = "training") throws -> Result {
+        let console = TrainingConsole(epochs: settings.training.epochs, label: label)
+        let result = try Interrupt.during { interrupt in
+            defer { console.endBar() }
+            return try compute(settings, data: data, start: start) { event in
+                console.show(event)
+                return interrupt.requested ? .stop : .proceed
+            }
+        }
+        if result.outcome.status == "stopped" {
+            var message = "interrupted after \(Q2Format.count(result.outcome.samplesSeen)) training samples"
+            if let save {
+                let partial = Q2Network.partialPath(for: save)
+                try Q2Network.save(result.network, to: partial)
+                message += "; the weights so far are in \(partial)"
+            } else {
+                message += "; nothing saved (pass --save FILE to keep the weights of an interrupted run)"
+            }
+            throw LabError.interrupted(message)
+        }
+        Console.error(String(format: "\(label): %@ samples in %.1f s", Q2Format.count(result.outcome.samplesSeen), console.elapsed))
+        return result
+    }
+
+    static func text(for r: Result) -> String {
+        let s = r.settings
+        let t = s.training
+        var lines = [
+            "Q2 train  network \(Q2Format.layers(r.layerSizes)) (\(Q2Format.count(r.parameterCount)) parameters), \(r.start)",
+            r.data.line,
+            "SGD θ ← θ − η·Σ_batch ∇(−log p_y): η = \(Q1Format.number(t.learningRate)), \(t.epochs) epoch\(t.epochs == 1 ? "" : "s"), batch size \(t.batchSize), "
+                + "\(t.shuffle ? "shuffled (seed \(s.network.seed))" : "no shuffling"), \(Q2Format.scaling(s.network.scaling)), "
+                + "\(t.trainLimit.map { "first \(Q2Format.count(min($0, r.data.trainCount))) training images" } ?? "all training images")",
+            "",
+        ]
+        var table = TextTable(header: ["epoch", "train loss", "test loss", "test accuracy"])
+        table.add(["0 (before)", "—", Q2Format.loss(r.before.testLoss), Q2Format.percent(r.before.testAccuracy)])
+        for e in r.epochs {
+            table.add(["\(e.epoch)", Q2Format.loss(e.trainLoss), Q2Format.loss(e.testLoss), Q2Format.percent(e.testAccuracy)])
+        }
+        if r.outcome.status != "completed" {
+            table.add(["end", "—", Q2Format.loss(r.after.testLoss), Q2Format.percent(r.after.testAccuracy)])
+        }
+        lines.append(table.render())
+        lines.append("")
+        lines.append(r.outcome.text.prefix(1).uppercased() + r.outcome.text.dropFirst() + ".")
+        lines.append("")
+        lines.append("First hidden layer saturation (sigmoid outputs outside (0.01, 0.99), gradient factor σ(1 − σ) < 0.0099):")
+        lines.append("  before training: \(r.before.saturation.text)")
+        lines.append("  after training:  \(r.after.saturation.text)")
+        if s.network.rawPixels {
+            lines.append("  Raw pixels up to 255 push z = x·W + b far beyond ±4.6 from the start, so most first-layer units sit")
+            lines.append("  on the flat tails of the sigmoid and pass almost no gradient back: this is why raw pixels plateau near 70 %.")
+        }
+        lines.append("")
+        let names = r.data.classNames
+        var worst: (count: Int, actual: Int, predicted: Int) = (0, 0, 0)
+        for (a, row) in r.confusion.enumerated() {
+            for (p, count) in row.enumerated() where a != p && count > worst.count { worst = (count, a, p) }
+        }
+        if worst.count > 0, worst.actual < names.count, worst.predicted < names.count {
+            lines.append("Most frequent confusion: true \(names[worst.actual]) predicted as \(names[worst.predicted]) (\(worst.count) test images).")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// q2-train-loss, q2-train-epochs, q2-train-confusion.
+    static func figures(for r: Result, title: String?) -> [Figure] {
+        var figures: [Figure] = []
+        // Training loss against samples seen: per-interval means and a running mean.
+        var curve = Table(columns: ["samples_seen", "interval_mean_loss", "running_mean_loss"])
+        let window = 10
+        for (k, point) in r.lossCurve.enumerated() {
+            let recent = r.lossCurve[max(0, k - window + 1) ... k].map(\.meanLoss)
+            curve.append([Double(point.samplesSeen), point.meanLoss, recent.reduce(0, +) / Double(recent.count)])
+        }
+        if !curve.rows.isEmpty {
+            let interval = r.lossCurve.first.map(\.samplesSeen) ?? 1000
+            let epochSize = min(r.settings.training.trainLimit ?? r.data.trainCount, r.data.trainCount)
+            var arrows = ""
+            for e in r.epochs.dropLast() {
+                arrows += "set arrow from \(e.epoch * epochSize), graph 0 to \(e.epoch * epochSize), graph 1 nohead dt 3 lc rgb '#888888'\n"
+            }
+            figures.append(Figure(
+                name: "q2-train-loss", data: [("curve", curve)],
+                commands: Q1Plot.style
+                    + Q1Plot.titleCommand("Q2 training loss −log p_y against samples seen (η = \(Q1Format.number(r.settings.training.learningRate)), \(Q2Format.scaling(r.settings.network.scaling)))", user: title)
+                    + arrows
+                    + """
+                    set xlabel 'training samples seen (dotted lines: epoch boundaries)'
+                    set ylabel 'cross-entropy loss per sample'
+                    set yrange [0:*]
+                    set key top right
+                    plot $curve using 1:2 with lines lw 1 lc rgb '#9ecae1' title 'mean over each \(Q2Format.count(interval)) samples', \\
+                         $curve using 1:3 with lines lw 3 lc rgb '\(Q1Plot.color(0))' title 'running mean over \(window) intervals', \\
+                         \(Gnuplot.number(log(10.0))) with lines lw 1.5 dt 2 lc rgb '\(Q1Plot.color(1))' title 'ln 10 (uniform guess)'
+
+                    """))
+        }
+        // Test loss and accuracy per epoch, epoch 0 = before training.
+        var epochs = Table(columns: ["epoch", "test_loss", "test_accuracy_percent", "train_loss"])
+        epochs.append([0, r.before.testLoss, 100 * r.before.testAccuracy, .nan])
+        for e in r.epochs { epochs.append([Double(e.epoch), e.testLoss, 100 * e.testAccuracy, e.trainLoss]) }
+        figures.append(Figure(
+            name: "q2-train-epochs", data: [("epochs", epochs)],
+            commands: Q1Plot.style
+                + Q1Plot.titleCommand("Q2 test loss and test accuracy per epoch (epoch 0: before training)", user: title)
+                + """
+                set xlabel 'epoch'
+                set xtics 1
+                set xrange [-0.2:\(max(1, r.epochs.count)) + 0.2]
+                set ylabel 'cross-entropy loss per sample'
+                set yrange [0:*]
+                set y2label 'test accuracy (%)'
+                set y2range [0:100]
+                set y2tics 10
+                set ytics nomirror
+                set key center right
+                plot $epochs using 1:2 axes x1y1 with linespoints pt 7 ps 1.2 lw 2 lc rgb '\(Q1Plot.color(1))' title 'test loss (left axis)', \\
+                     $epochs using 1:4 axes x1y1 with linespoints pt 6 ps 1.2 lw 2 dt 2 lc rgb '\(Q1Plot.color(4))' title 'train loss, epoch mean (left axis)', \\
+                     $epochs using 1:3 axes x1y2 with linespoints pt 5 ps 1.2 lw 2 lc rgb '\(Q1Plot.color(0))' title 'test accuracy (right axis)', \\
+                     $epochs using 1:3:(sprintf('%.1f %%', $3)) axes x1y2 with labels offset 0,1.2 tc rgb '\(Q1Plot.color(0))' notitle
+
+                """))
+        figures.append(Q2Plot.confusion(
+            r.confusion.flatMap { $0 }, classNames: r.data.classNames, name: "q2-train-confusion",
+            title: Q1Plot.titleCommand("Q2 confusion matrix on \(Q2Format.count(r.final.count)) test images, accuracy \(Q2Format.percent(r.after.testAccuracy))", user: title)))
+        return figures
+    }
+
+    /// q2-train-predictions (the first 40 test digits), q2-train-weights (first-layer weights as
+    /// 28×28 tiles, up to 64 units), q2-train-mistakes (the 20 most confidently wrong).
+    static func rasters(for r: Result, title: String?) -> [RasterFigure] {
+        guard r.test.rows == 28, r.test.columns == 28 else { return [] }
+        let names = r.data.classNames
+        let prefix = title.map { $0 + " - " } ?? ""
+        var rasters: [RasterFigure] = []
+        let shown = Array(0 ..< min(40, r.test.count))
+        if !shown.isEmpty {
+            let wrong = shown.filter { r.final.predictions[$0] != r.test.labels[$0] }.count
+            rasters.append(RasterFigure(name: "q2-train-predictions", canvas: RasterFigures.predictionGrid(
+                images: shown.map { Array(r.test.image(at: $0)) }, predicted: shown.map { Int(r.final.predictions[$0]) },
+                actual: shown.map { Int(r.test.labels[$0]) }, classNames: names, columns: 10,
+                title: prefix + "Q2 first \(shown.count) test images: predicted class (\(wrong) wrong)")))
+        }
+        let first = r.network.layers[0]
+        let units = min(first.outputCount, 64)
+        var weights = [Double](repeating: 0, count: 784 * units)
+        for i in 0 ..< 784 { for j in 0 ..< units { weights[i * units + j] = first.weights[i * first.outputCount + j] } }
+        rasters.append(RasterFigure(name: "q2-train-weights", canvas: RasterFigures.weightTiles(
+            weights: weights, units: units, columns: 8,
+            title: prefix + "Q2 first-layer weights after training: one 28x28 tile per hidden unit"
+                + (units < first.outputCount ? " (first \(units) of \(first.outputCount))" : ""))))
+        let mistakes = r.final.confidentMistakes(limit: 20)
+        if !mistakes.isEmpty {
+            rasters.append(RasterFigure(name: "q2-train-mistakes", canvas: RasterFigures.confidentlyWrong(
+                images: mistakes.map { Array(r.test.image(at: $0)) }, predicted: mistakes.map { Int(r.final.predictions[$0]) },
+                actual: mistakes.map { Int(r.test.labels[$0]) }, confidence: mistakes.map { r.final.maxProbabilities[$0] },
+                classNames: names, columns: 10,
+                title: prefix + "Q2 the \(mistakes.count) most confidently wrong test images: prediction, its probability, truth")))
+        }
+        return rasters
     }
 }

@@ -109,17 +109,18 @@ enum Q1Format {
 
 /// Presents a Question 1 result: figures, then text or JSON, then the gnuplot verdict.
 enum Q1Presenter {
-    /// Writes `figures` (PNG + CSV) into `options.out`, prints `text` or `result` as JSON, and
-    /// throws `LabError.incomplete` afterwards if gnuplot was missing.
+    /// Writes `figures` (PNG + CSV) and `rasters` (PNG) into `options.out`, prints `text` or
+    /// `result` as JSON, and throws `LabError.incomplete` afterwards if gnuplot was missing.
     ///
     /// - Throws: `LabError.failed` when the folder cannot be written or gnuplot fails.
     static func present<Result: Encodable>(
-        _ result: Result, text: String, figures: [Figure], options: Q1OutputOptions
+        _ result: Result, text: String, figures: [Figure], rasters: [RasterFigure] = [], options: Q1OutputOptions
     ) throws {
         let writer: FigureWriter
         do {
             writer = try FigureWriter(folder: URL(fileURLWithPath: options.out))
             for figure in figures { try writer.write(figure) }
+            for raster in rasters { try writer.write(raster) }
         } catch let error as LabError {
             throw error
         } catch {

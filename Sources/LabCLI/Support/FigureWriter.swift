@@ -31,6 +31,12 @@ struct Figure {
     }
 }
 
+/// A figure drawn without gnuplot (a libpng raster such as a digit grid): `<name>.png`.
+struct RasterFigure {
+    var name: String
+    var canvas: RasterCanvas
+}
+
 /// Writes figures and their sidecars into one folder and keeps account of what was written.
 final class FigureWriter {
     let folder: URL
@@ -70,6 +76,15 @@ final class FigureWriter {
                 throw error
             }
         }
+    }
+
+    /// Writes a raster figure as `<name>.png` (atomically) and records it.
+    ///
+    /// - Throws: `PNGError` when libpng cannot encode it, `FileWriteError` when it cannot be written.
+    func write(_ raster: RasterFigure) throws {
+        let png = folder.appendingPathComponent(raster.name + ".png")
+        try AtomicFile.write(try raster.canvas.pngData(), to: png)
+        record(png)
     }
 
     /// Records a file written by other means (a libpng raster, a report) in the summary.

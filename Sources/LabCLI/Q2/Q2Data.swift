@@ -1,0 +1,161 @@
+// Question 2's inputs for the CLI: the dataset (found or downloaded once per process, with
+// download progress on stderr) and the starting network (seeded initialisation or --load),
+// plus writing weights with --save. Every failure becomes one `LabError` line.
+
+import Foundation
+import LabSupport
+import MNISTNet
+
+/// A loaded dataset: both splits, and where they came from.
+struct Q2Data: Sendable {
+    let kind: DatasetKind
+    let files: DatasetFiles
+    let train: ImageDataset
+    let test: ImageDataset
+
+    /// "MNIST from $MNIST_DIR (/path/to/mnist)".
+    var origin: String { "\(kind.displayName) from \(files.source) (\(files.folder.path))" }
+
+    /// The dataset for `settings`, loaded at most once per process (later calls with the same
+    /// settings return the same value). Download progress goes to stderr.
+    ///
+    /// - Throws: `LabError.failed` with the library's one-line reason (not found, download
+    ///   failed, a damaged file).
+    static func load(_ settings: Q2DataSettings) throws -> Q2Data {
+        try cache.value(for: settings) { try read(settings) }
+    }
+
+    private static let cache = Memo<Q2DataSettings, Q2Data>()
+
+    private static func read(_ settings: Q2DataSettings) throws -> Q2Data {
+        let kind = try settings.kind()
+        do {
+            let location = DatasetLocation(
+                kind: kind, explicitFolder: settings.dataDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) })
+            let reporter = DownloadReporter()
+            let files = try location.resolve(
+                downloader: try DatasetDownloader(kind: kind, mirror: settings.mirror),
+                progress: { reporter.report($0) })
+            let train = try ImageDataset.load(images: files.trainImages, labels: files.trainLabels)
+            let test = try ImageDataset.load(images: files.testImages, labels: files.testLabels)
+            return Q2Data(kind: kind, files: files, train: train, test: test)
+        } catch let error as LabError {
+            throw error
+        } catch {
+            throw LabError.failed("\(error)")
+        }
+    }
+}
+
+/// Download progress on stderr: one line per file started/stored/failed, and the received
+/// byte count at most every half second (a bar with carriage returns on a terminal).
+final class DownloadReporter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last = Date.distantPast
+    private var barOpen = false
+
+    func report(_ event: DatasetProgress) {
+        lock.lock()
+        defer { lock.unlock() }
+        switch event {
+        case .found:
+            break
+        case let .downloadStarted(file, url):
+            endBar()
+            Console.error("downloading \(file) from \(url.absoluteString)")
+        case let .received(file, bytes, expected):
+            let now = Date()
+            guard now.timeIntervalSince(last) >= 0.5 else { return }
+            last = now
+            let amount = String(format: "%.1f MB", Double(bytes) / 1e6)
+                + (expected.map { String(format: " of %.1f MB", Double($0) / 1e6) } ?? "")
+            if Console.stderrIsTerminal {
+                FileHandle.standardError.write(Data("\r  \(file): \(amount)\u{1B}[K".utf8))
+                barOpen = true
+            } else {
+                Console.error("  \(file): \(amount)")
+            }
+        case let .mirrorFailed(file, url, reason):
+            endBar()
+            Console.error("  \(file) from \(url.host ?? url.absoluteString) failed (\(reason)); trying the next mirror")
+        case let .stored(file, at):
+            endBar()
+            Console.error("  \(file) verified (SHA-256) and stored in \(at.deletingLastPathComponent().path)")
+        }
+    }
+
+    private func endBar() {
+        if barOpen { FileHandle.standardError.write(Data("\n".utf8)) }
+        barOpen = false
+    }
+}
+
+/// A thread-safe memo: each key's value is computed once per process.
+final class Memo<Key: Hashable, Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Key: Value] = [:]
+
+    func value(for key: Key, compute: () throws -> Value) rethrows -> Value {
+        lock.lock()
+        defer { lock.unlock() }
+        if let value = values[key] { return value }
+        let value = try compute()
+        values[key] = value
+        return value
+    }
+}
+
+/// The starting network and weight files.
+enum Q2Network {
+    /// The network `settings` describe: the weights in `settings.load`, or a fresh seeded
+    /// initialisation with `settings.hiddenSizes`. When `data` is given the network must fit it.
+    ///
+    /// - Throws: `LabError.failed` for an unreadable or wrongly shaped file, hidden sizes that
+    ///   disagree with the file, or a network that does not fit the data.
+    static func make(_ settings: Q2NetworkSettings, fitting data: ImageDataset? = nil,
+                     classes: Int = 10) throws -> MLP {
+        let network: MLP
+        do {
+            if let path = settings.load {
+                network = try NPZ.decode(contentsOf: URL(fileURLWithPath: path))
+                let fileHidden = Array(network.layerSizes.dropFirst().dropLast())
+                if let hidden = settings.hidden, hidden != fileHidden {
+                    throw LabError.failed(
+                        "\(path) has hidden layers \(list(fileHidden)) but --hidden says \(list(hidden)); drop --hidden or pass --hidden \(list(fileHidden))")
+                }
+            } else {
+                let inputs = data?.pixelsPerImage ?? MLP.homeworkLayerSizes[0]
+                network = try MLP(inputCount: inputs, hiddenSizes: settings.hiddenSizes, outputCount: classes,
+                                  seed: settings.seed)
+            }
+            if let data { try network.checkCompatible(with: data) }
+            guard network.outputCount == classes else {
+                throw LabError.failed("the weights have \(network.outputCount) outputs but the data has \(classes) classes; use weights with one output per class")
+            }
+        } catch let error as LabError {
+            throw error
+        } catch {
+            let prefix = settings.load.map { "cannot use --load \($0): " } ?? ""
+            throw LabError.failed(prefix + "\(error)")
+        }
+        return network
+    }
+
+    /// Writes `network` as .npz to `path` atomically.
+    ///
+    /// - Throws: `LabError.failed` when the file cannot be written.
+    static func save(_ network: MLP, to path: String) throws {
+        do {
+            try AtomicFile.write(try NPZ.encode(network), to: URL(fileURLWithPath: path))
+        } catch {
+            throw LabError.failed("cannot write the weights to \(path): \(error)")
+        }
+    }
+
+    /// Where an interrupted run's weights go: `name.npz` → `name.partial.npz`.
+    static func partialPath(for path: String) -> String {
+        path.hasSuffix(".npz") ? String(path.dropLast(4)) + ".partial.npz" : path + ".partial.npz"
+    }
+
+    static func list(_ sizes: [Int]) -> String { sizes.map(String.init).joined(separator: ",") }
+}

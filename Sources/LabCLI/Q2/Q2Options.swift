@@ -1,0 +1,202 @@
+// Options shared by `lab q2-init` … `lab q2-train` and `lab predict`: where the data is
+// (--data-dir, --dataset, --mirror), the network (--hidden, --seed, --raw-pixels, --load) and
+// training (--lr, --epochs, --batch-size, --shuffle, --train-limit, --save). Each group turns
+// into a Codable settings value whose defaults are the command line's, so `lab report` can
+// build the same settings without parsing anything.
+
+import ArgumentParser
+import Foundation
+import MNISTNet
+
+// MARK: - Settings (what the computations read)
+
+/// Where Question 2's data comes from.
+struct Q2DataSettings: Codable, Sendable, Hashable {
+    /// "mnist" or "fashion".
+    var dataset = "mnist"
+    /// `--data-dir`: a folder that must hold the four IDX files.
+    var dataDirectory: String?
+    /// `--mirror`: the only mirror to download from.
+    var mirror: String?
+
+    /// The dataset kind, or the one-line reason the name is unknown.
+    func kind() throws -> DatasetKind {
+        guard let kind = DatasetKind(rawValue: dataset) else {
+            throw LabError.failed("unknown dataset '\(dataset)'; pass --dataset mnist or --dataset fashion")
+        }
+        return kind
+    }
+}
+
+/// The network: its shape and initial seed, how pixels become inputs, and optional weights.
+struct Q2NetworkSettings: Codable, Sendable, Hashable {
+    /// Hidden layer sizes, e.g. [32, 32]; `nil` means [32, 32], or the sizes in `load`.
+    var hidden: [Int]?
+    /// Seed of the N(0, 1/max(n_in, n_out)) initialisation.
+    var seed: UInt64 = MLP.defaultSeed
+    /// Feed raw 0…255 pixels (the homework as written) instead of pixel/255.
+    var rawPixels = false
+    /// `--load`: start from these weights instead of the seeded initialisation.
+    var load: String?
+
+    var scaling: InputScaling { rawPixels ? .raw : .unit }
+
+    /// The hidden sizes a fresh network gets.
+    var hiddenSizes: [Int] { hidden ?? Array(MLP.homeworkLayerSizes.dropFirst().dropLast()) }
+}
+
+/// How to train; the defaults are the homework's.
+struct Q2TrainingSettings: Codable, Sendable, Hashable {
+    var learningRate = 0.003
+    var epochs = 3
+    var batchSize = 1
+    var shuffle = false
+    var trainLimit: Int?
+
+    /// The library's options for these settings, with `scaling` and the shuffle seed.
+    func options(scaling: InputScaling, seed: UInt64) -> TrainingOptions {
+        TrainingOptions(learningRate: learningRate, epochs: epochs, batchSize: batchSize, shuffle: shuffle,
+                        shuffleSeed: seed, inputScaling: scaling, trainLimit: trainLimit)
+    }
+}
+
+// MARK: - Command-line groups
+
+/// `--dataset mnist|fashion`.
+enum DatasetChoice: String, ExpressibleByArgument, CaseIterable {
+    case mnist, fashion
+}
+
+/// `--data-dir`, `--dataset`, `--mirror`.
+struct Q2DataOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"),
+            help: ArgumentHelp("Folder holding the four IDX files (.gz or plain); default: $MNIST_DIR, then the cache, then a download.",
+                               valueName: "folder"))
+    var dataDirectory: String?
+
+    @Option(help: "Which dataset: mnist (digits) or fashion (Fashion-MNIST clothing).")
+    var dataset: DatasetChoice = .mnist
+
+    @Option(help: ArgumentHelp("Download only from this http(s) base URL instead of the built-in mirrors.",
+                               valueName: "url"))
+    var mirror: String?
+
+    var settings: Q2DataSettings {
+        Q2DataSettings(dataset: dataset.rawValue, dataDirectory: dataDirectory, mirror: mirror)
+    }
+
+    func validate() throws {
+        if let dataDirectory {
+            guard !dataDirectory.isEmpty, !dataDirectory.contains("\0") else {
+                throw ValidationError("--data-dir must name a folder; try --data-dir ~/mnist")
+            }
+        }
+        if let mirror {
+            guard let url = URL(string: mirror), let scheme = url.scheme?.lowercased(),
+                  scheme == "http" || scheme == "https", url.host?.isEmpty == false else {
+                throw ValidationError("--mirror '\(mirror)' is not an http(s) URL; pass a base URL such as https://ossci-datasets.s3.amazonaws.com/mnist/")
+            }
+        }
+    }
+}
+
+/// Hidden layer sizes typed as `32,32` (also `32 32` or `64`).
+struct HiddenSizes: ExpressibleByArgument, Sendable, Equatable {
+    var sizes: [Int]
+
+    init?(argument: String) {
+        let parts = argument.split(whereSeparator: { $0 == "," || $0 == " " || $0 == ";" })
+        let sizes = parts.compactMap { Int($0) }
+        guard !parts.isEmpty, sizes.count == parts.count else { return nil }
+        self.sizes = sizes
+    }
+
+    var defaultValueDescription: String { sizes.map(String.init).joined(separator: ",") }
+}
+
+/// `--hidden`, `--seed`, `--raw-pixels`, `--load`.
+struct Q2NetworkOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Hidden layer sizes, comma-separated (default 32,32; 1…\(MLP.maximumLayerSize) units each).",
+                                valueName: "n,n"))
+    var hidden: HiddenSizes?
+
+    @Option(help: "Seed of the weight initialisation N(0, 1/max(n_in, n_out)) (and of --shuffle).")
+    var seed: UInt64 = MLP.defaultSeed
+
+    @Flag(name: .customLong("raw-pixels"),
+          help: "Feed raw pixels 0…255 (the homework as written) instead of pixel/255.")
+    var rawPixels = false
+
+    @Option(help: ArgumentHelp("Start from the weights in this .npz (arrays w1, b1, …) instead of a fresh initialisation.",
+                               valueName: "file.npz"))
+    var load: String?
+
+    var settings: Q2NetworkSettings {
+        Q2NetworkSettings(hidden: hidden?.sizes, seed: seed, rawPixels: rawPixels, load: load)
+    }
+
+    func validate() throws {
+        if let sizes = hidden?.sizes {
+            guard !sizes.isEmpty, sizes.allSatisfy({ $0 >= 1 && $0 <= MLP.maximumLayerSize }) else {
+                throw ValidationError("--hidden \(sizes.map(String.init).joined(separator: ",")) is not usable: every hidden layer needs 1…\(MLP.maximumLayerSize) units; try --hidden 32,32")
+            }
+            guard sizes.count <= 16 else {
+                throw ValidationError("--hidden has \(sizes.count) layers; at most 16 are supported, try --hidden 32,32")
+            }
+        }
+        if let load { try Q2Check.path(load, "--load", example: "weights.npz") }
+    }
+}
+
+/// `--lr`, `--epochs`, `--batch-size`, `--shuffle`, `--train-limit`, `--save`.
+struct Q2TrainingOptions: ParsableArguments {
+    @Option(name: .customLong("lr"), parsing: .unconditional,
+            help: "Learning rate η of θ ← θ − η·∇L (a finite number > 0; the homework's is 0.003).")
+    var learningRate: Double = 0.003
+
+    @Option(help: "Passes over the training set (1 … 1000).")
+    var epochs = 3
+
+    @Option(name: .customLong("batch-size"),
+            help: "Samples per SGD step, gradient summed over the batch (1 = the homework's per-sample SGD).")
+    var batchSize = 1
+
+    @Flag(help: "Visit the training samples in a new seeded random order each epoch (the homework does not).")
+    var shuffle = false
+
+    @Option(name: .customLong("train-limit"),
+            help: ArgumentHelp("Train on the first N training images only (default: all).", valueName: "N"))
+    var trainLimit: Int?
+
+    @Option(help: ArgumentHelp("Write the trained weights to this .npz (an interrupted run writes <name>.partial.npz).",
+                               valueName: "file.npz"))
+    var save: String?
+
+    var settings: Q2TrainingSettings {
+        Q2TrainingSettings(learningRate: learningRate, epochs: epochs, batchSize: batchSize, shuffle: shuffle,
+                           trainLimit: trainLimit)
+    }
+
+    func validate() throws {
+        try Q1Check.positive(learningRate, "--lr", example: "0.003")
+        guard (1 ... 1000).contains(epochs) else {
+            throw ValidationError("--epochs must be between 1 and 1000, got \(epochs); try --epochs 3")
+        }
+        guard (1 ... 60000).contains(batchSize) else {
+            throw ValidationError("--batch-size must be between 1 and 60000, got \(batchSize); try --batch-size 1 (or 32)")
+        }
+        if let trainLimit, trainLimit < 1 {
+            throw ValidationError("--train-limit must be at least 1, got \(trainLimit); try --train-limit 5000 or leave it out")
+        }
+        if let save { try Q2Check.path(save, "--save", example: "weights.npz") }
+    }
+}
+
+/// Validation helpers for Question 2's options.
+enum Q2Check {
+    static func path(_ path: String, _ name: String, example: String) throws {
+        guard !path.isEmpty, !path.contains("\0") else {
+            throw ValidationError("\(name) needs a file name; try \(name) \(example)")
+        }
+    }
+}
