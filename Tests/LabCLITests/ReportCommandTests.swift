@@ -125,10 +125,41 @@ final class ReportCommandTests: XCTestCase {
                        ["figures", "report.html", "report.md", "results.json"])
     }
 
-    /// Question 2's numbers: accuracy per epoch and the gradient check, the same in both files.
+    /// Question 2's numbers: accuracy per epoch, the forward pass and the gradient check, the
+    /// same in both files (formatted as the report formats them).
     private func checkQuestion2(results: [String: Any], markdown: String) throws {
         let q2 = try XCTUnwrap(results["question2"] as? [String: Any])
-        XCTAssertNotNil(q2["training"], "\(q2.keys.sorted())")
+        XCTAssertNil(q2["unavailable"])
+        let training = try XCTUnwrap(q2["training"] as? [String: Any])
+        let epochs = try XCTUnwrap(training["epochs"] as? [[String: Any]])
+        XCTAssertEqual(epochs.count, 1)
+        for epoch in epochs {
+            let accuracy = try XCTUnwrap(epoch["testAccuracy"] as? Double)
+            XCTAssertGreaterThan(accuracy, 0.5, "a short run beats chance (10 %) by far")
+            let number = try XCTUnwrap(epoch["epoch"] as? Int)
+            XCTAssertTrue(markdown.contains("| \(number) | " + String(format: "%.4f", try XCTUnwrap(epoch["trainLoss"] as? Double))
+                                            + " | " + String(format: "%.4f", try XCTUnwrap(epoch["testLoss"] as? Double))
+                                            + " | " + String(format: "%.2f %%", 100 * accuracy) + " |"), "epoch \(number) row")
+        }
+        let after = try XCTUnwrap(training["after"] as? [String: Any])
+        XCTAssertTrue(markdown.contains("to " + String(format: "%.2f %%", 100 * (try XCTUnwrap(after["testAccuracy"] as? Double)))))
+
+        let forward = try XCTUnwrap(q2["forward"] as? [String: Any])
+        let before = try XCTUnwrap(forward["accuracy"] as? Double)
+        XCTAssertEqual(before, 0.1, accuracy: 0.05, "the untrained network is near chance")
+        XCTAssertTrue(markdown.contains("accuracy " + String(format: "%.2f %%", 100 * before)))
+
+        let check = try XCTUnwrap(q2["gradientCheck"] as? [String: Any])
+        XCTAssertEqual(check["passed"] as? Bool, true)
+        let rows = try XCTUnwrap(check["rows"] as? [[String: Any]])
+        XCTAssertEqual(rows.count, 6, "w1, b1, w2, b2, w3, b3")
+        for row in rows {
+            let name = try XCTUnwrap(row["name"] as? String)
+            let error = try XCTUnwrap(row["maxRelativeError"] as? Double)
+            XCTAssertLessThanOrEqual(error, 1e-6, name)
+            XCTAssertTrue(markdown.contains("| \(name) | "), name)
+            XCTAssertTrue(markdown.contains(" | " + String(format: "%.2e", error) + " | "), "\(name)'s error in the table")
+        }
     }
 
     /// Without gnuplot: the report is still written (text, tables, CSVs), each missing figure
@@ -169,6 +200,7 @@ final class ReportCommandTests: XCTestCase {
         XCTAssertEqual(markdown.components(separatedBy: "**Answer.**").count - 1, 4, "q1a–q1d answered")
         XCTAssertTrue(markdown.contains("## Question 2"))
         XCTAssertTrue(markdown.contains("t10k-images-idx3-ubyte.gz"), "the missing files are named")
+        XCTAssertTrue(markdown.contains("which lacks"), "the data error itself is quoted")
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("r/report.html").path))
     }
 

@@ -17,11 +17,16 @@ struct Report: ParsableCommand {
             The same options give byte-identical report.md and results.json; timings go to stderr.
             Exit status: 0 complete; 2 written but figures missing (gnuplot not installed);
             1 written without Question 2 (no MNIST) or not written at all.
+            Question 2 options are those of 'lab q2-train' (--data-dir, --raw-pixels, --epochs, --lr, …).
             """)
 
     @Option(help: ArgumentHelp("Folder for the report (created if needed; a previous report there is replaced).",
                                valueName: "folder"))
     var out = "report"
+
+    @OptionGroup(title: "Question 2 data") var data: Q2DataOptions
+    @OptionGroup(title: "Question 2 network") var network: Q2NetworkOptions
+    @OptionGroup(title: "Question 2 training") var training: Q2TrainingOptions
 
     func validate() throws {
         guard !out.isEmpty else { throw ValidationError("--out is empty; pass a folder such as --out report") }
@@ -38,7 +43,10 @@ struct Report: ParsableCommand {
         }
         let outcome: ReportOutcome
         do {
-            outcome = try ReportBuilder(folder: folder, progress: progress).build()
+            let question2 = ReportQuestion2.Settings(
+                train: Q2Train.Settings(data: data.settings, network: network.settings, training: training.settings),
+                save: training.save)
+            outcome = try ReportBuilder(folder: folder, progress: progress, question2: question2).build()
             try folder.commit()
         } catch let error as LabError {
             folder.discard()

@@ -55,7 +55,7 @@ struct ReportBuilder {
         }
         let document = ReportDocument(title: Self.title, intro: intro, sections: [q1.section, q2.section])
         let results = ReportResults(question1: q1.results, question2: q2.results, figures: figures.all,
-                                    complete: missing.isEmpty && q2.unavailable == nil)
+                                    complete: missing.isEmpty && q2.unavailable == nil && q2.diverged == nil)
 
         let html = try progress.step("results.json, report.md, report.html") { () -> String in
             try folder.write(Q1Presenter.json(results) + "\n", named: "results.json")
@@ -67,7 +67,10 @@ struct ReportBuilder {
 
         var failure: LabError?
         if let error = q2.unavailable {
-            failure = .failed("the report has no Question 2: \(error)")
+            let figuresNote = missing.isEmpty ? "" : " (and \(missing.count) figure\(missing.count == 1 ? " was" : "s were") not drawn: \(GnuplotError.installHint))"
+            failure = .failed("report written without Question 2\(figuresNote): \(error)")
+        } else if let diverged = q2.diverged {
+            failure = .failed("report written, but \(diverged)")
         } else if !missing.isEmpty {
             let names = missing.map { ($0.path as NSString).lastPathComponent }
             failure = .incomplete(

@@ -129,8 +129,8 @@ enum HTMLText {
     }
 
     /// Screen and print styles: readable measure on screen; on paper A4 margins, a page break
-    /// before each question, figures and table rows never split, monospace small enough that
-    /// the labs' 100-column tables fit.
+    /// before each question, figures and table rows never split, monospace small enough (6 pt) that
+    /// the labs' 142-column tables fit the A4 width unwrapped.
     static let styleSheet = """
         :root { color-scheme: light; }
         body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; line-height: 1.45;
@@ -158,13 +158,13 @@ enum HTMLText {
         .note { border: 1px solid #d9a300; background: #fff8e1; padding: 0.3rem 0.9rem; margin: 1rem 0; border-radius: 4px; }
         .note.missing { border-color: #c0392b; background: #fdecea; }
         nav ul { margin: 0.2rem 0; }
-        @page { size: A4; margin: 15mm 14mm; }
+        @page { size: A4; margin: 14mm 13mm; }
         @media print {
           body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
           section.level2 { break-before: page; page-break-before: always; }
           h2, h3 { break-after: avoid; page-break-after: avoid; }
           figure, .note, blockquote, tr, img { break-inside: avoid; page-break-inside: avoid; }
-          pre { font-size: 7pt; white-space: pre-wrap; overflow-wrap: anywhere; break-inside: auto; }
+          pre { font-size: 6pt; white-space: pre-wrap; overflow-wrap: anywhere; break-inside: auto; }
           .table { overflow: visible; }
           table { font-size: 8.5pt; }
           thead { display: table-header-group; }

@@ -42,7 +42,14 @@ final class ReportFigures {
         return .figure(entry)
     }
 
-    /// Writes a PNG made without gnuplot (a libpng raster) as `<name>.png`.
+    /// Writes a raster figure (drawn with libpng, no gnuplot needed) as `<name>.png`.
+    ///
+    /// - Throws: `PNGError` when libpng cannot encode it, `FileWriteError` when it cannot be written.
+    func raster(_ figure: RasterFigure, caption: String) throws -> ReportBlock {
+        try raster(try figure.canvas.pngData(), name: figure.name, caption: caption)
+    }
+
+    /// Writes a PNG made without gnuplot as `<name>.png`.
     func raster(_ png: Data, name: String, caption: String) throws -> ReportBlock {
         try AtomicFile.write(png, to: writer.folder.appendingPathComponent(name + ".png"))
         let entry = ReportFigure(path: prefix + name + ".png", dataPath: nil, caption: caption, missingReason: nil)
