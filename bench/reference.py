@@ -129,6 +129,26 @@ def sgd_epoch(params, images, labels, lr):
     return total / len(labels)
 
 
+def minibatch_epoch(params, images, labels, lr, batch_size):
+    """Mini-batch SGD on the summed loss: each step applies the SUM of the batch's gradients."""
+    total = 0.0
+    for start in range(0, len(labels), batch_size):
+        x, y = images[start:start + batch_size], labels[start:start + batch_size]
+        activations, p = forward(params, x)
+        rows = np.arange(len(y))
+        total -= np.log(np.maximum(p[rows, y], 1e-300)).sum()
+        delta = p.copy()
+        delta[rows, y] -= 1.0
+        for layer in range(len(params) - 1, -1, -1):
+            w, b = params[layer]
+            a = activations[layer]
+            previous = (delta @ w.T) * a * (1.0 - a) if layer > 0 else None
+            w -= lr * (a.T @ delta)
+            b -= lr * delta.sum(axis=0)
+            delta = previous
+    return total / len(labels)
+
+
 def evaluate(params, images, labels):
     _, p = forward(params, images)
     loss = -np.log(np.maximum(p[np.arange(len(labels)), labels], 1e-300)).mean()
@@ -143,6 +163,8 @@ def main():
     parser.add_argument("--lr", type=float, default=0.003)
     parser.add_argument("--seed", type=int, default=80085)
     parser.add_argument("--raw-pixels", action="store_true")
+    parser.add_argument("--batch-size", type=int, default=1,
+                        help="1: the homework's per-sample SGD; B > 1: mini-batch SGD on the summed loss")
     parser.add_argument("--save", help="write the trained weights to this .npz")
     args = parser.parse_args()
     if not args.data_dir:
@@ -160,7 +182,10 @@ def main():
     with np.errstate(over="ignore"):
         for _ in range(args.epochs):
             start = time.perf_counter()
-            train_loss = sgd_epoch(params, train_x, train_y.astype(np.int64), args.lr)
+            if args.batch_size > 1:
+                train_loss = minibatch_epoch(params, train_x, train_y.astype(np.int64), args.lr, args.batch_size)
+            else:
+                train_loss = sgd_epoch(params, train_x, train_y.astype(np.int64), args.lr)
             seconds = time.perf_counter() - start
             test_loss, accuracy = evaluate(params, test_x, test_y)
             epochs.append({"seconds": seconds, "train_loss": train_loss,
@@ -170,7 +195,8 @@ def main():
         for i, (w, b) in enumerate(params, start=1):
             arrays[f"w{i}"], arrays[f"b{i}"] = w, b
         np.savez(args.save, **arrays)
-    json.dump({"numpy": np.__version__, "samples": int(len(train_y)), "epochs": epochs},
+    json.dump({"numpy": np.__version__, "samples": int(len(train_y)), "batch_size": args.batch_size,
+               "epochs": epochs},
               sys.stdout)
     print()
 

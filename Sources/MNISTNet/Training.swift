@@ -23,13 +23,14 @@ public struct TrainingOptions: Sendable, Equatable {
     public var trainLimit: Int?
     /// Report progress about every this many samples (rounded to whole batches).
     public var reportInterval: Int
-    /// Which implementation runs the inner loop.
+    /// Which implementation runs the inner loop: `.fast` (Float32, sparse first layer; the
+    /// default) or `.reference` (Double, dense, the straightforward code it is tested against).
     public var kernel: TrainingKernelKind
 
     public init(
         learningRate: Double = 0.003, epochs: Int = 3, batchSize: Int = 1, shuffle: Bool = false,
         shuffleSeed: UInt64 = MLP.defaultSeed, inputScaling: InputScaling = .unit, trainLimit: Int? = nil,
-        reportInterval: Int = 1000, kernel: TrainingKernelKind = .reference
+        reportInterval: Int = 1000, kernel: TrainingKernelKind = .fast
     ) {
         self.learningRate = learningRate
         self.epochs = epochs
@@ -200,7 +201,7 @@ public enum Training {
             let trained = kernel.network
             let summary = EpochSummary(
                 epoch: epoch, trainLoss: epochLoss / Double(epochSamples),
-                test: try test.map { try trained.evaluate(on: $0, scaling: options.inputScaling) })
+                test: try test.map { try trained.evaluateSparse(on: $0, scaling: options.inputScaling) })
             result.epochs.append(summary)
             if observer(.epochFinished(summary)) == .stop, epoch < options.epochs {
                 result.network = trained

@@ -32,7 +32,7 @@ final class TrainingTests: XCTestCase {
     func testPerSampleSGDMatchesTheDefinition() throws {
         let data = tinyData()
         let start = try MLP(layerSizes: [6, 5, 4, 3], seed: 1)
-        let options = TrainingOptions(learningRate: 0.01, epochs: 2, inputScaling: .unit, reportInterval: 7)
+        let options = TrainingOptions(learningRate: 0.01, epochs: 2, inputScaling: .unit, reportInterval: 7, kernel: .reference)
         let result = try Training.train(start, on: data, options: options)
         let order = Array(0 ..< 20) + Array(0 ..< 20)
         XCTAssertEqual(result.network, manualSGD(start, data, order: order, batchSize: 1, lr: 0.01, scaling: .unit))
@@ -49,14 +49,14 @@ final class TrainingTests: XCTestCase {
     func testMiniBatchUsesTheSummedGradient() throws {
         let data = tinyData()
         let start = try MLP(layerSizes: [6, 5, 4, 3], seed: 2)
-        let options = TrainingOptions(learningRate: 0.02, epochs: 1, batchSize: 6, inputScaling: .raw, reportInterval: 1)
+        let options = TrainingOptions(learningRate: 0.02, epochs: 1, batchSize: 6, inputScaling: .raw, reportInterval: 1, kernel: .reference)
         let result = try Training.train(start, on: data, options: options)
         // 20 samples in batches 6, 6, 6, 2.
         XCTAssertEqual(result.network, manualSGD(start, data, order: Array(0 ..< 20), batchSize: 6, lr: 0.02, scaling: .raw))
         XCTAssertEqual(result.lossCurve.map(\.samplesSeen), [6, 12, 18, 20])
         XCTAssertNotEqual(result.network, manualSGD(start, data, order: Array(0 ..< 20), batchSize: 1, lr: 0.02, scaling: .raw))
         // A single batch of everything is one gradient-descent step on the summed loss.
-        let full = try Training.train(start, on: data, options: TrainingOptions(learningRate: 0.02, epochs: 1, batchSize: 100))
+        let full = try Training.train(start, on: data, options: TrainingOptions(learningRate: 0.02, epochs: 1, batchSize: 100, kernel: .reference))
         var expected = start
         expected.step(along: start.lossAndGradients(on: data, indices: Array(0 ..< 20)).gradients, learningRate: 0.02)
         XCTAssertEqual(full.network, expected)
@@ -76,7 +76,7 @@ final class TrainingTests: XCTestCase {
     func testTrainLimitUsesTheFirstSamples() throws {
         let data = tinyData()
         let start = try MLP(layerSizes: [6, 5, 4, 3], seed: 1)
-        let result = try Training.train(start, on: data, options: TrainingOptions(epochs: 1, trainLimit: 5))
+        let result = try Training.train(start, on: data, options: TrainingOptions(epochs: 1, trainLimit: 5, kernel: .reference))
         XCTAssertEqual(result.samplesSeen, 5)
         XCTAssertEqual(result.network, manualSGD(start, data, order: Array(0 ..< 5), batchSize: 1, lr: 0.003, scaling: .unit))
         // A limit beyond the data uses all of it.

@@ -1,0 +1,252 @@
+// The fast kernel against the reference kernel: weights after N steps within a Float tolerance
+// derived below, the same test-set predictions, mini-batches, raw-pixel safety, divergence,
+// stopping, and the sparse evaluation that must equal the dense one bit for bit.
+
+import Foundation
+import LabSupport
+@testable import MNISTNet
+import XCTest
+
+final class FastKernelTests: XCTestCase {
+    /// Float's unit roundoff u = 2⁻²⁴ ≈ 6.0e-8.
+    static let u = Double(Float.ulpOfOne) / 2
+
+    /// The tolerance on weights after `steps` SGD steps, as a multiple of the largest weight.
+    ///
+    /// Each step of the fast kernel rounds in Float what the reference computes in Double:
+    /// the start weights (|Δw| ≤ u|w|), the forward pass (dot products of up to n terms:
+    /// relative error ≤ n·u / (1 − n·u) of Σ|x w|), δ, and the update w − η·x·δ (≤ 2u of each
+    /// term). With η = 0.003 the update is small against w, so the dominant term is the
+    /// rounding of w itself, at most u|w| per step a row is touched, and these add up at worst
+    /// linearly: |Δw| ≤ steps · u · C · max|w|. Differences in the forward pass feed back
+    /// through the gradient scaled by η, which keeps the map contracting at this step size, so
+    /// they do not multiply. C = 4 covers the start rounding, the update product, the
+    /// subtraction and the forward/δ error carried by η; the measured error is far below
+    /// (rounding errors mostly cancel, growing like √steps). A real bug (a row not updated, a
+    /// δ with the wrong sign) moves weights by η·|∇| ≳ 1e-4 per step, orders above this.
+    static func weightTolerance(steps: Int, network: MLP) -> Double {
+        let largest = network.layers.flatMap(\.weights).map(abs).max() ?? 1
+        return 4 * Double(steps) * u * max(largest, 1)
+    }
+
+    /// Largest |a − b| over every weight and bias.
+    static func maxDifference(_ a: MLP, _ b: MLP) -> Double {
+        var worst = 0.0
+        for (x, y) in zip(a.layers, b.layers) {
+            for (p, q) in zip(x.weights, y.weights) { worst = max(worst, abs(p - q)) }
+            for (p, q) in zip(x.biases, y.biases) { worst = max(worst, abs(p - q)) }
+        }
+        return worst
+    }
+
+    /// Every parameter's bit pattern (NaN-safe equality).
+    static func bits(_ net: MLP) -> [UInt64] {
+        net.layers.flatMap { $0.weights.map(\.bitPattern) + $0.biases.map(\.bitPattern) }
+    }
+
+    static func train(_ start: MLP, _ data: ImageDataset, _ kernel: TrainingKernelKind, lr: Double = 0.003,
+                      epochs: Int = 1, batchSize: Int = 1, limit: Int? = nil, scaling: InputScaling = .unit)
+        throws -> TrainingResult
+    {
+        try Training.train(start, on: data, options: TrainingOptions(
+            learningRate: lr, epochs: epochs, batchSize: batchSize, inputScaling: scaling,
+            trainLimit: limit, kernel: kernel))
+    }
+
+    /// Random images with about 20 % non-zero pixels (like MNIST) for small nets.
+    static func sparseData(count: Int, rows: Int, columns: Int, classes: Int, seed: UInt64) -> ImageDataset {
+        var generator = SeededGenerator(seed: seed)
+        let pixels = (0 ..< count * rows * columns).map { _ -> UInt8 in
+            generator.next() % 5 == 0 ? UInt8(truncatingIfNeeded: generator.next() | 1) : 0
+        }
+        let labels = (0 ..< count).map { _ in UInt8(generator.next() % UInt64(classes)) }
+        return ImageDataset(pixels: pixels, labels: labels, rows: rows, columns: columns)
+    }
+
+    func testDefaultKernelIsFast() {
+        XCTAssertEqual(TrainingOptions().kernel, .fast)
+        XCTAssertEqual(TrainingOptions.homework.kernel, .fast)
+        XCTAssertEqual(Set(TrainingKernelKind.allCases), [.fast, .reference])
+    }
+
+    /// The kernel holds Float parameters: handing them back widens Float(w) exactly.
+    func testNetworkRoundTripsThroughFloat() throws {
+        for sizes in [[784, 32, 32, 10], [6, 5, 4, 3], [10, 17, 9, 8, 2]] {
+            let net = try MLP(layerSizes: sizes, seed: 4)
+            let kernel = FastKernel(network: net, learningRate: 0.1, scaling: .unit)
+            let back = kernel.network
+            XCTAssertEqual(back.layerSizes, sizes)
+            for (a, b) in zip(net.layers, back.layers) {
+                XCTAssertEqual(a.weights.map { Double(Float($0)) }, b.weights)
+                XCTAssertEqual(a.biases.map { Double(Float($0)) }, b.biases)
+            }
+        }
+    }
+
+    /// The homework setting on real MNIST: 2,000 per-sample steps from the seeded start.
+    func testPerSampleWeightsMatchReferenceOnMNIST() throws {
+        let train = try MNISTSets.train.get()
+        let start = try MLP()
+        let steps = 2000
+        let fast = try Self.train(start, train, .fast, limit: steps)
+        let reference = try Self.train(start, train, .reference, limit: steps)
+        let difference = Self.maxDifference(fast.network, reference.network)
+        let tolerance = Self.weightTolerance(steps: steps, network: reference.network)
+        XCTAssertLessThanOrEqual(difference, tolerance)
+        XCTAssertGreaterThan(Self.maxDifference(reference.network, start), 1000 * tolerance,
+                             "training must move the weights far more than the tolerance")
+        XCTAssertEqual(fast.lossCurve.count, reference.lossCurve.count)
+        for (a, b) in zip(fast.lossCurve, reference.lossCurve) {
+            XCTAssertEqual(a.meanLoss, b.meanLoss, accuracy: 1e-4 * b.meanLoss)
+        }
+    }
+
+    /// Odd sizes (padding lanes, the generic first-layer path, three hidden layers), raw and
+    /// scaled inputs, several epochs.
+    func testPerSampleWeightsMatchReferenceForOddShapes() throws {
+        for (sizes, scaling) in [([12, 5, 4, 3], InputScaling.unit), ([20, 17, 9, 8, 2], .unit), ([12, 40, 3], .raw)] {
+            let data = Self.sparseData(count: 50, rows: sizes[0] / 4, columns: 4, classes: sizes.last!, seed: 3)
+            let start = try MLP(layerSizes: sizes, seed: 8)
+            let lr = scaling == .raw ? 0.0005 : 0.05
+            let fast = try Self.train(start, data, .fast, lr: lr, epochs: 4, scaling: scaling)
+            let reference = try Self.train(start, data, .reference, lr: lr, epochs: 4, scaling: scaling)
+            XCTAssertEqual(fast.outcome, .completed)
+            let steps = 200
+            XCTAssertLessThanOrEqual(Self.maxDifference(fast.network, reference.network),
+                                     Self.weightTolerance(steps: steps, network: reference.network), "\(sizes) \(scaling)")
+            XCTAssertGreaterThan(Self.maxDifference(reference.network, start), 1e-3, "\(sizes): the weights moved")
+        }
+    }
+
+    /// Mini-batches: the summed gradient of B samples applied once, on real MNIST and on an
+    /// odd shape with a short last batch.
+    func testMiniBatchMatchesReference() throws {
+        let train = try MNISTSets.train.get()
+        let start = try MLP()
+        let fast = try Self.train(start, train, .fast, lr: 0.003, batchSize: 64, limit: 3000)
+        let reference = try Self.train(start, train, .reference, lr: 0.003, batchSize: 64, limit: 3000)
+        let batches = (3000 + 63) / 64
+        XCTAssertLessThanOrEqual(Self.maxDifference(fast.network, reference.network),
+                                 Self.weightTolerance(steps: batches * 64, network: reference.network))
+        XCTAssertGreaterThan(Self.maxDifference(reference.network, start), 1e-2)
+        XCTAssertEqual(fast.lossCurve.map(\.samplesSeen), reference.lossCurve.map(\.samplesSeen))
+
+        let data = Self.sparseData(count: 23, rows: 3, columns: 4, classes: 3, seed: 5)
+        let small = try MLP(layerSizes: [12, 9, 3], seed: 1)
+        let a = try Self.train(small, data, .fast, lr: 0.02, epochs: 3, batchSize: 5)
+        let b = try Self.train(small, data, .reference, lr: 0.02, epochs: 3, batchSize: 5)
+        XCTAssertLessThanOrEqual(Self.maxDifference(a.network, b.network), Self.weightTolerance(steps: 69, network: b.network))
+        // And differs from per-sample SGD by far more than the tolerance: the batch is honoured.
+        let perSample = try Self.train(small, data, .fast, lr: 0.02, epochs: 3)
+        XCTAssertGreaterThan(Self.maxDifference(a.network, perSample.network), 1e-3)
+    }
+
+    /// After a short real run, both kernels classify the test set the same way (up to the few
+    /// samples whose top two probabilities are within rounding of each other).
+    func testSamePredictionsOnTheTestSet() throws {
+        let train = try MNISTSets.train.get(), test = try MNISTSets.test.get()
+        let start = try MLP()
+        let fast = try Self.train(start, train, .fast, lr: 0.03, limit: 3000)
+        let reference = try Self.train(start, train, .reference, lr: 0.03, limit: 3000)
+        let a = try fast.network.evaluate(on: test), b = try reference.network.evaluate(on: test)
+        let agree = zip(a.predictions, b.predictions).filter { $0 == $1 }.count
+        XCTAssertGreaterThanOrEqual(Double(agree) / Double(test.count), 0.999)
+        XCTAssertEqual(a.accuracy, b.accuracy, accuracy: 0.002)
+        XCTAssertGreaterThan(a.accuracy, 0.7)
+    }
+
+    /// Raw 0…255 pixels drive the first layer deep into saturation; nothing overflows to NaN.
+    func testRawPixelsStayFinite() throws {
+        let train = try MNISTSets.train.get()
+        let result = try Self.train(try MLP(), train, .fast, limit: 3000, scaling: .raw)
+        XCTAssertEqual(result.outcome, .completed)
+        XCTAssertTrue(result.lossCurve.allSatisfy { $0.meanLoss.isFinite })
+        XCTAssertTrue(result.network.layers.allSatisfy { $0.weights.allSatisfy(\.isFinite) && $0.biases.allSatisfy(\.isFinite) })
+        // Weights blown up 1000×: pre-activations of ±1e5 and more, still finite losses.
+        var big = try MLP()
+        for l in big.layers.indices { big.layers[l].weights = big.layers[l].weights.map { $0 * 1000 } }
+        let saturated = try Self.train(big, train, .fast, lr: 1e-6, limit: 200, scaling: .raw)
+        XCTAssertEqual(saturated.outcome, .completed)
+        XCTAssertTrue(saturated.lossCurve.allSatisfy { $0.meanLoss.isFinite })
+    }
+
+    /// The lane-wise sigmoid: within a few Float ulps of the Double one, exact at the ends,
+    /// NaN in, NaN out.
+    func testSigmoidLanesAtExtremes() {
+        let inputs: [Float] = [-.infinity, -1e30, -1000, -88.8, -30, -1, -1e-8, 0, 1e-8, 0.5, 17, 88.8, 1000, 1e30, .infinity]
+        for start in stride(from: 0, to: inputs.count, by: 8) {
+            var lanes = SIMD8<Float>()
+            for k in 0 ..< 8 { lanes[k] = inputs[min(start + k, inputs.count - 1)] }
+            let s = FastMath.sigmoid(lanes)
+            for k in 0 ..< 8 {
+                let expected = Activation.sigmoid(Double(lanes[k]))
+                XCTAssertTrue(s[k] >= 0 && s[k] <= 1, "σ(\(lanes[k])) = \(s[k])")
+                XCTAssertEqual(Double(s[k]), expected, accuracy: 4 * Double(Float.ulpOfOne) * expected + Double(Float.leastNormalMagnitude),
+                               "σ(\(lanes[k]))")
+            }
+        }
+        var nan = SIMD8<Float>(repeating: 1)
+        nan[3] = .nan
+        let s = FastMath.sigmoid(nan)
+        XCTAssertTrue(s[3].isNaN)
+        XCTAssertEqual(s[0], 1 / (1 + exp(Float(-1))), accuracy: 1e-6)
+    }
+
+    /// A learning rate far too large: the fast kernel stops at the first non-finite loss and
+    /// names the sample, per sample and in mini-batches (the failing batch is not applied).
+    func testDivergenceIsDetected() throws {
+        let data = Self.sparseData(count: 40, rows: 3, columns: 4, classes: 3, seed: 2)
+        let net = try MLP(layerSizes: [12, 8, 8, 3], seed: 3)
+        for batchSize in [1, 4] {
+            let result = try Self.train(net, data, .fast, lr: 1e35, epochs: 3, batchSize: batchSize, scaling: .raw)
+            guard case let .diverged(epoch, sampleIndex, samplesSeen, loss) = result.outcome else {
+                return XCTFail("batch \(batchSize): expected divergence, got \(result.outcome)")
+            }
+            XCTAssertEqual(epoch, 1)
+            XCTAssertFalse(loss.isFinite)
+            XCTAssertGreaterThan(samplesSeen, 0)
+            XCTAssertEqual(samplesSeen % batchSize, 0, "whole batches only")
+            XCTAssertGreaterThanOrEqual(sampleIndex, samplesSeen)
+            XCTAssertLessThan(sampleIndex, samplesSeen + batchSize)
+            // The returned weights are those after the last applied batch.
+            let before = try Self.train(net, data, .fast, lr: 1e35, batchSize: batchSize, limit: samplesSeen, scaling: .raw)
+            XCTAssertEqual(before.outcome, .completed)
+            XCTAssertEqual(Self.bits(result.network), Self.bits(before.network))
+        }
+    }
+
+    /// Progress reports and stop requests work the same with the fast kernel.
+    func testObserverCanStopFastTraining() throws {
+        let data = Self.sparseData(count: 20, rows: 3, columns: 4, classes: 3, seed: 1)
+        let net = try MLP(layerSizes: [12, 5, 3])
+        var reports: [Int] = []
+        let options = TrainingOptions(epochs: 3, reportInterval: 4, kernel: .fast)
+        let result = try Training.train(net, on: data, options: options) { event in
+            guard case .progress(let progress) = event else { return .proceed }
+            reports.append(progress.samplesSeen)
+            return progress.samplesSeen >= 8 ? .stop : .proceed
+        }
+        XCTAssertEqual(result.outcome, .stopped(samplesSeen: 8))
+        XCTAssertEqual(reports, [4, 8])
+        // The weights are those after exactly 8 samples.
+        XCTAssertEqual(result.network, try Self.train(net, data, .fast, limit: 8).network)
+    }
+
+    /// The sparse evaluation used after each epoch equals `MLP.evaluate` bit for bit.
+    func testSparseEvaluationEqualsDenseEvaluation() throws {
+        let test = try MNISTSets.test.get().prefix(2000)
+        let train = try MNISTSets.train.get()
+        let trained = try Self.train(try MLP(), train, .fast, lr: 0.03, limit: 1000).network
+        for (net, scaling) in [(try MLP(), InputScaling.unit), (trained, .unit), (trained, .raw)] {
+            let dense = try net.evaluate(on: test, scaling: scaling)
+            let sparse = try net.evaluateSparse(on: test, scaling: scaling)
+            XCTAssertEqual(sparse.predictions, dense.predictions)
+            XCTAssertEqual(sparse.averageLoss, dense.averageLoss)
+            XCTAssertEqual(sparse.maxProbabilities, dense.maxProbabilities)
+            XCTAssertEqual(sparse.trueClassProbabilities, dense.trueClassProbabilities)
+            XCTAssertEqual(sparse.confusion, dense.confusion)
+            XCTAssertEqual(sparse.saturation, dense.saturation)
+        }
+        XCTAssertThrowsError(try MLP(layerSizes: [6, 4, 3]).evaluateSparse(on: test))
+    }
+}
