@@ -107,9 +107,8 @@ enum ReportQuestion2 {
         check.data = portable(check.data)
         check.settings.data = portable(check.settings.data)
         check.settings.network = portable(check.settings.network)
-        progress.line("q2-train: \(s.training.epochs) epoch\(s.training.epochs == 1 ? "" : "s") of SGD, η = \(Q1Format.number(s.training.learningRate))")
-        var train = try progress.step("q2-train: training finished") {
-            try Q2Train.trainInteractively(s, data: data, save: nil, label: "q2-train")
+        var train = try progress.step("q2-train: \(s.training.epochs) epoch\(s.training.epochs == 1 ? "" : "s") of SGD, η = \(Q1Format.number(s.training.learningRate))") {
+            try trainWithProgress(s, data: data, progress: progress)
         }
         if let save = settings.save, train.outcome.status != "diverged" {
             try Q2Network.save(train.network, to: save)
@@ -134,6 +133,25 @@ enum ReportQuestion2 {
         let results = Results(initialisation: initial, forward: forward, gradientCheck: check, training: train)
         let diverged = train.outcome.status == "diverged" ? train.outcome.text : nil
         return Outcome(section: section, results: results, unavailable: nil, diverged: diverged)
+    }
+
+    /// Trains with one progress line per epoch; Ctrl-C stops training at its next progress
+    /// report and abandons the report (exit 130), leaving any previous report in place.
+    private static func trainWithProgress(_ s: Q2Train.Settings, data: Q2Data, progress: ReportProgress) throws -> Q2Train.Result {
+        let epochs = s.training.epochs
+        let result = try Interrupt.during { interrupt in
+            try Q2Train.compute(s, data: data) { event in
+                if case .epochFinished(let e) = event {
+                    progress.line("q2-train: epoch \(e.epoch)/\(epochs): train loss \(Q2Format.loss(e.trainLoss)), test loss \(Q2Format.loss(e.testLoss ?? .nan)), test accuracy \(Q2Format.percent(e.testAccuracy ?? .nan))")
+                }
+                return interrupt.requested ? .stop : .proceed
+            }
+        }
+        if result.outcome.status == "stopped" {
+            throw LabError.interrupted(
+                "interrupted after \(Q2Format.count(result.outcome.samplesSeen)) training samples; no report written (a previous one is unchanged)")
+        }
+        return result
     }
 
     /// The section when Question 2 cannot run: the reason, literally, and how to get the data.
