@@ -257,7 +257,7 @@ enum ReportQuestion2 {
     static func answer(_ r: Q2Backprop.Result) -> String {
         let worst = r.rows.map(\.maxRelativeError).max() ?? .nan
         let entries = r.rows.reduce(0) { $0 + $1.checked }
-        return "Backpropagation gives, layer by layer, δ = p − onehot(y) at the output, δ_l = (δ_{l+1}·W_{l+1}ᵀ) ⊙ σ(z_l)(1 − σ(z_l)) below, ∂L/∂W_l = a_{l−1}ᵀ·δ_l and ∂L/∂b_l = δ_l. "
+        return "Backpropagation gives, layer by layer, δ = p − onehot(y) at the softmax output, δₗ = (δₗ₊₁·Wₗ₊₁ᵀ) ⊙ σ(zₗ)·(1 − σ(zₗ)) at each sigmoid layer below it, and ∂L/∂Wₗ = aₗ₋₁ᵀ·δₗ, ∂L/∂bₗ = δₗ (row vectors, W of shape (n_in, n_out)). "
             + "Checked in Double against central differences on \(entries) sampled entries of all \(r.rows.count) parameter tensors (loss summed over \(r.settings.samples) training images): "
             + "the largest relative error is \(Q1Format.error(worst)), \(r.passed ? "within" : "NOT within") the tolerance \(Q1Format.error(r.tolerance))."
     }
