@@ -59,7 +59,7 @@ struct Report: ParsableCommand {
         let drawn = outcome.figures.count - outcome.missingFigures
         Console.error(
             "Wrote \(shown)/report.md, \(shown)/report.html (\(Self.size(outcome.htmlBytes)), figures embedded), \(shown)/results.json"
-                + " and \(drawn) figure\(drawn == 1 ? "" : "s") with their data in \(shown)/\(ReportFolder.figuresName)/"
+                + " and \(drawn) figure\(drawn == 1 ? "" : "s") in \(shown)/\(ReportFolder.figuresName)/ (a CSV of the plotted numbers beside each plot)"
                 + " in \(ReportProgress.format(progress.elapsed)) s.")
         if let failure = outcome.failure { throw failure }
     }
