@@ -11,13 +11,17 @@ struct Report: ParsableCommand {
         commandName: "report",
         abstract: "Answer every question: report.md, report.html (prints to PDF), results.json and figures.",
         discussion: """
-            Writes <out>/report.md, <out>/report.html (figures embedded), <out>/results.json and
-            <out>/figures/*.png with a .csv of the plotted numbers beside each. The report is built
+            Writes <out>/report.md, <out>/report.html (figures embedded), <out>/results.json and \
+            <out>/figures/*.png, with a .csv of the plotted numbers beside each plot. The report is built \
             in a staging folder and moved into place at the end, so <out> never holds half a report.
+
             The same options give byte-identical report.md and results.json; timings go to stderr.
-            Exit status: 0 complete; 2 written but figures missing (gnuplot not installed);
-            1 written without Question 2 (no MNIST) or not written at all.
-            Question 2 options are those of 'lab q2-train' (--data-dir, --raw-pixels, --epochs, --lr, …).
+
+            Exit status: 0 complete; 2 written but figures missing (gnuplot not installed); 1 written \
+            without Question 2 (no MNIST data, training diverged) or not written at all; 130 interrupted \
+            (Ctrl-C during training: nothing written, a previous report is unchanged).
+
+            The Question 2 options are those of 'lab q2-train'.
             """)
 
     @Option(help: ArgumentHelp("Folder for the report (created if needed; a previous report there is replaced).",

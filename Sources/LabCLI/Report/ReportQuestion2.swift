@@ -108,7 +108,7 @@ enum ReportQuestion2 {
         check.settings.data = portable(check.settings.data)
         check.settings.network = portable(check.settings.network)
         var train = try progress.step("q2-train: \(s.training.epochs) epoch\(s.training.epochs == 1 ? "" : "s") of SGD, η = \(Q1Format.number(s.training.learningRate))") {
-            try trainWithProgress(s, data: data, progress: progress)
+            try trainWithProgress(s, data: data, save: settings.save, progress: progress)
         }
         if let save = settings.save, train.outcome.status != "diverged" {
             try Q2Network.save(train.network, to: save)
@@ -136,8 +136,10 @@ enum ReportQuestion2 {
     }
 
     /// Trains with one progress line per epoch; Ctrl-C stops training at its next progress
-    /// report and abandons the report (exit 130), leaving any previous report in place.
-    private static func trainWithProgress(_ s: Q2Train.Settings, data: Q2Data, progress: ReportProgress) throws -> Q2Train.Result {
+    /// report and abandons the report (exit 130), leaving any previous report in place; with
+    /// `save`, the weights so far go to `<name>.partial.npz` as `lab q2-train` does.
+    private static func trainWithProgress(_ s: Q2Train.Settings, data: Q2Data, save: String?,
+                                          progress: ReportProgress) throws -> Q2Train.Result {
         let epochs = s.training.epochs
         let result = try Interrupt.during { interrupt in
             try Q2Train.compute(s, data: data) { event in
@@ -148,8 +150,13 @@ enum ReportQuestion2 {
             }
         }
         if result.outcome.status == "stopped" {
-            throw LabError.interrupted(
-                "interrupted after \(Q2Format.count(result.outcome.samplesSeen)) training samples; no report written (a previous one is unchanged)")
+            var message = "interrupted after \(Q2Format.count(result.outcome.samplesSeen)) training samples; no report written (a previous one is unchanged)"
+            if let save {
+                let partial = Q2Network.partialPath(for: save)
+                try Q2Network.save(result.network, to: partial)
+                message += "; the weights so far are in \(partial)"
+            }
+            throw LabError.interrupted(message)
         }
         return result
     }
