@@ -78,6 +78,28 @@ final class PredictTests: Q2TestCase {
         XCTAssertTrue(output.stdout.contains("predicted 7"), output.stdout)
     }
 
+    /// HEAVY: without --load and with an empty cache, the default model is trained once (3 epochs
+    /// on 60,000), cached atomically, and reused by the next run.
+    func testDefaultModelIsTrainedOnceThenReused() throws {
+        #if DEBUG
+        if ProcessInfo.processInfo.environment["GDLAB_HEAVY_TESTS"] != "1" {
+            throw XCTSkip("heavy: runs with `swift test -c release`, or set GDLAB_HEAVY_TESTS=1")
+        }
+        #endif
+        let file = try writeDigit(try Q2TestData.testSet(), index: 1, to: "two.png")
+        let first = try run(["predict", file.path, "--data-dir", mnist], timeout: 1800)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stderr.contains("training the default MNIST model once"), first.stderr)
+        XCTAssertTrue(first.stdout.contains("trained now and cached at"), first.stdout)
+        XCTAssertTrue(first.stdout.contains("predicted 2"), first.stdout)
+        let cached = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("cache/gdlab").path)
+        XCTAssertEqual(cached.filter { $0.hasPrefix("model-") && $0.hasSuffix(".npz") }.count, 1, "\(cached)")
+        let second = try run(["predict", file.path, "--data-dir", mnist])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertEqual(second.stderr, "", "the cached model is reused without training")
+        XCTAssertTrue(second.stdout.contains("predicted 2"), second.stdout)
+    }
+
     /// Each hostile input: one line, exit 1, before any model is trained.
     func testHostileFilesAreOneLineEach() throws {
         let garbage = folder.appendingPathComponent("garbage.png")

@@ -30,9 +30,9 @@ final class Q2TrainTests: Q2TestCase {
         try checkFigure("q2-train-loss", width: 900, height: 600, in: out)
         try checkFigure("q2-train-epochs", width: 900, height: 600, in: out)
         try checkFigure("q2-train-confusion", width: 820, height: 760, in: out)
-        try checkFigure("q2-train-predictions", width: 1112, height: 650, in: out, csv: false)
-        try checkFigure("q2-train-weights", width: 896, height: 543, in: out, csv: false)
-        try checkFigure("q2-train-mistakes", width: 1112, height: 349, in: out, csv: false)
+        try checkFigure("q2-train-predictions", width: 1112, height: 641, in: out, csv: false)
+        try checkFigure("q2-train-weights", width: 896, height: 546, in: out, csv: false)
+        try checkFigure("q2-train-mistakes", width: 1112, height: 361, in: out, csv: false)
         // The confusion sidecar holds every test image once.
         let csv = try String(contentsOf: out.appendingPathComponent("q2-train-confusion.csv"), encoding: .utf8)
         let counts = csv.split(separator: "\n").dropFirst().map { Double($0.split(separator: ",")[2])! }

@@ -122,7 +122,8 @@ struct Predict: ParsableCommand {
             for (k, p) in image.probabilities.enumerated() {
                 let name = k < output.classNames.count ? output.classNames[k] : "\(k)"
                 let bar = String(repeating: "█", count: Int((p * 30).rounded()))
-                let padded = name.padding(toLength: max(11, name.count), withPad: " ", startingAt: 0)
+                let width = output.classNames.map(\.count).max() ?? 1
+                let padded = name.padding(toLength: max(width, name.count), withPad: " ", startingAt: 0)
                 lines.append("  \(padded) \(String(format: "%7.2f %%", 100 * p))  \(bar)\(k == image.prediction ? "  ←" : "")")
             }
             if let saved = image.savedInput { lines.append("  classified 28×28 input written to \(saved)") }

@@ -89,7 +89,7 @@ extension Q2Train: Q2Lab {
         var text: String {
             switch status {
             case "diverged":
-                return "training diverged: the loss of training sample \(sampleIndex ?? -1) (epoch \(epoch ?? 0), after \(Q2Format.count(samplesSeen)) samples) was \(Q2Format.loss(loss ?? .nan)); try a smaller --lr such as 0.003"
+                return "training diverged: the loss of training sample \(sampleIndex ?? -1) (epoch \(epoch ?? 0), after \(Q2Format.count(samplesSeen)) sample\(samplesSeen == 1 ? "" : "s")) was \(Q2Format.loss(loss ?? .nan)); try a smaller --lr such as 0.003"
             case "stopped":
                 return "training stopped after \(Q2Format.count(samplesSeen)) samples"
             default:
@@ -183,11 +183,13 @@ extension Q2Train: Q2Lab {
                 try Q2Network.save(result.network, to: partial)
                 message += "; the weights so far are in \(partial)"
             } else {
-                message += "; nothing saved (pass --save FILE to keep the weights of an interrupted run)"
+                message += label == "training"
+                    ? "; nothing saved (pass --save FILE to keep the weights of an interrupted run)"
+                    : "; nothing saved or cached"
             }
             throw LabError.interrupted(message)
         }
-        Console.error(String(format: "\(label): %@ samples in %.1f s", Q2Format.count(result.outcome.samplesSeen), console.elapsed))
+        Console.error(String(format: "\(label): trained %@ samples in %.1f s", Q2Format.count(result.outcome.samplesSeen), console.elapsed))
         return result
     }
 
@@ -268,6 +270,9 @@ extension Q2Train: Q2Lab {
         }
         // Test loss and accuracy per epoch, epoch 0 = before training.
         var epochs = Table(columns: ["epoch", "test_loss", "test_accuracy_percent", "train_loss"])
+        // Room above the curves for the key: the loss axis runs to 1.35 × the largest loss.
+        let topLoss = max(0.1, ([r.before.testLoss] + r.epochs.flatMap { [$0.testLoss, $0.trainLoss] })
+            .filter(\.isFinite).max() ?? 2.5)
         epochs.append([0, r.before.testLoss, 100 * r.before.testAccuracy, .nan])
         for e in r.epochs { epochs.append([Double(e.epoch), e.testLoss, 100 * e.testAccuracy, e.trainLoss]) }
         figures.append(Figure(
@@ -279,15 +284,16 @@ extension Q2Train: Q2Lab {
                 set xtics 1
                 set xrange [-0.2:\(max(1, r.epochs.count)) + 0.2]
                 set ylabel 'cross-entropy loss per sample'
-                set yrange [0:*]
+                set yrange [0:\(Gnuplot.number(1.35 * topLoss))]
                 set y2label 'test accuracy (%)'
-                set y2range [0:100]
-                set y2tics 10
+                set y2range [0:135]
+                set y2tics 0,10,100
                 set ytics nomirror
-                set key center right
-                plot $epochs using 1:2 axes x1y1 with linespoints pt 7 ps 1.2 lw 2 lc rgb '\(Q1Plot.color(1))' title 'test loss (left axis)', \\
-                     $epochs using 1:4 axes x1y1 with linespoints pt 6 ps 1.2 lw 2 dt 2 lc rgb '\(Q1Plot.color(4))' title 'train loss, epoch mean (left axis)', \\
-                     $epochs using 1:3 axes x1y2 with linespoints pt 5 ps 1.2 lw 2 lc rgb '\(Q1Plot.color(0))' title 'test accuracy (right axis)', \\
+                set key top center horizontal width 1
+
+                plot $epochs using 1:2 axes x1y1 with linespoints pt 7 ps 1.2 lw 2 lc rgb '\(Q1Plot.color(1))' title 'test loss (left)', \\
+                     $epochs using 1:4 axes x1y1 with linespoints pt 6 ps 1.2 lw 2 dt 2 lc rgb '\(Q1Plot.color(4))' title 'train loss, epoch mean (left)', \\
+                     $epochs using 1:3 axes x1y2 with linespoints pt 5 ps 1.2 lw 2 lc rgb '\(Q1Plot.color(0))' title 'test accuracy (right)', \\
                      $epochs using 1:3:(sprintf('%.1f %%', $3)) axes x1y2 with labels offset 0,1.2 tc rgb '\(Q1Plot.color(0))' notitle
 
                 """))
