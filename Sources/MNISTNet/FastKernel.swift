@@ -226,7 +226,9 @@ struct FastStep {
 
     /// Lists the non-zero pixels of one image: index[0 ..< count] and value[0 ..< count], in
     /// increasing pixel order. Eight bytes at a time: all-zero words (most of the border) are
-    /// skipped with one comparison.
+    /// skipped with one comparison; inside a word every byte is written and the count advances
+    /// only past non-zero ones, so no branch depends on the (unpredictable) pixel values.
+    /// Writes stay below n₀: slot `count` ≤ the byte's own index.
     ///
     /// - Returns: the number of non-zero pixels.
     @inline(__always)
@@ -238,18 +240,20 @@ struct FastStep {
         let raw = UnsafeRawPointer(image)
         while k + 8 <= n0 {
             if raw.loadUnaligned(fromByteOffset: k, as: UInt64.self) != 0 {
-                for m in k ..< k + 8 where image[m] != 0 {
+                for m in k ..< k + 8 {
+                    let pixel = image[m]
                     index[count] = m
-                    value[count] = table[Int(image[m])]
-                    count += 1
+                    value[count] = table[Int(pixel)]
+                    count &+= pixel != 0 ? 1 : 0
                 }
             }
             k += 8
         }
-        for m in k ..< n0 where image[m] != 0 {
+        for m in k ..< n0 {
+            let pixel = image[m]
             index[count] = m
-            value[count] = table[Int(image[m])]
-            count += 1
+            value[count] = table[Int(pixel)]
+            count &+= pixel != 0 ? 1 : 0
         }
         return count
     }

@@ -11,22 +11,23 @@ final class FastKernelTests: XCTestCase {
     /// Float's unit roundoff u = 2⁻²⁴ ≈ 6.0e-8.
     static let u = Double(Float.ulpOfOne) / 2
 
-    /// The tolerance on weights after `steps` SGD steps, as a multiple of the largest weight.
-    ///
-    /// Each step of the fast kernel rounds in Float what the reference computes in Double:
-    /// the start weights (|Δw| ≤ u|w|), the forward pass (dot products of up to n terms:
-    /// relative error ≤ n·u / (1 − n·u) of Σ|x w|), δ, and the update w − η·x·δ (≤ 2u of each
-    /// term). With η = 0.003 the update is small against w, so the dominant term is the
-    /// rounding of w itself, at most u|w| per step a row is touched, and these add up at worst
-    /// linearly: |Δw| ≤ steps · u · C · max|w|. Differences in the forward pass feed back
-    /// through the gradient scaled by η, which keeps the map contracting at this step size, so
-    /// they do not multiply. C = 4 covers the start rounding, the update product, the
-    /// subtraction and the forward/δ error carried by η; the measured error is far below
-    /// (rounding errors mostly cancel, growing like √steps). A real bug (a row not updated, a
-    /// δ with the wrong sign) moves weights by η·|∇| ≳ 1e-4 per step, orders above this.
+    /// The tolerance on weights after `steps` SGD steps:
+    /// ```
+    /// |θ_fast − θ_reference| ≤ 2 · steps · u · max(1, max|w|)
+    /// ```
+    /// Where it comes from: the fast kernel rounds to Float what the reference computes in
+    /// Double. Per step and weight that is the rounding of w − η·x·δ (≤ u|w|), of the update
+    /// product (≤ 2u·|η x δ|, and |η x δ| ≪ |w| at η = 0.003) and the forward-pass error carried
+    /// into the update (η·x·Δδ with Δδ ~ n·u: again scaled down by η); the start weights are
+    /// rounded once (≤ u|w|). Errors already in θ feed back only through η·∇, which at these step
+    /// sizes does not amplify them. So each step adds at most about u·|w| and, added up
+    /// linearly (the worst case), C = 2 covers the small terms. Measured on MNIST after 2,000
+    /// homework steps: 1.2e-6 against this bound of 2.4e-4 (roundings mostly cancel, growing
+    /// like √steps). A bug — a row not updated, a wrong sign — moves weights by η·|∇|, and the
+    /// tests also require the weights to have moved 100× the tolerance, so it cannot hide.
     static func weightTolerance(steps: Int, network: MLP) -> Double {
         let largest = network.layers.flatMap(\.weights).map(abs).max() ?? 1
-        return 4 * Double(steps) * u * max(largest, 1)
+        return 2 * Double(steps) * u * max(largest, 1)
     }
 
     /// Largest |a − b| over every weight and bias.
@@ -93,7 +94,8 @@ final class FastKernelTests: XCTestCase {
         let difference = Self.maxDifference(fast.network, reference.network)
         let tolerance = Self.weightTolerance(steps: steps, network: reference.network)
         XCTAssertLessThanOrEqual(difference, tolerance)
-        XCTAssertGreaterThan(Self.maxDifference(reference.network, start), 1000 * tolerance,
+        print("fast vs reference after \(steps) steps: max |Δθ| = \(difference), tolerance \(tolerance), moved \(Self.maxDifference(reference.network, start))")
+        XCTAssertGreaterThan(Self.maxDifference(reference.network, start), 100 * tolerance,
                              "training must move the weights far more than the tolerance")
         XCTAssertEqual(fast.lossCurve.count, reference.lossCurve.count)
         for (a, b) in zip(fast.lossCurve, reference.lossCurve) {
@@ -197,8 +199,8 @@ final class FastKernelTests: XCTestCase {
     func testDivergenceIsDetected() throws {
         let data = Self.sparseData(count: 40, rows: 3, columns: 4, classes: 3, seed: 2)
         let net = try MLP(layerSizes: [12, 8, 8, 3], seed: 3)
-        for batchSize in [1, 4] {
-            let result = try Self.train(net, data, .fast, lr: 1e35, epochs: 3, batchSize: batchSize, scaling: .raw)
+        for (batchSize, lr) in [(1, 1e38), (4, 1e38), (1, 1e308)] {  // 1e308 is +∞ as a Float
+            let result = try Self.train(net, data, .fast, lr: lr, epochs: 3, batchSize: batchSize, scaling: .raw)
             guard case let .diverged(epoch, sampleIndex, samplesSeen, loss) = result.outcome else {
                 return XCTFail("batch \(batchSize): expected divergence, got \(result.outcome)")
             }
@@ -209,7 +211,7 @@ final class FastKernelTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(sampleIndex, samplesSeen)
             XCTAssertLessThan(sampleIndex, samplesSeen + batchSize)
             // The returned weights are those after the last applied batch.
-            let before = try Self.train(net, data, .fast, lr: 1e35, batchSize: batchSize, limit: samplesSeen, scaling: .raw)
+            let before = try Self.train(net, data, .fast, lr: lr, batchSize: batchSize, limit: samplesSeen, scaling: .raw)
             XCTAssertEqual(before.outcome, .completed)
             XCTAssertEqual(Self.bits(result.network), Self.bits(before.network))
         }

@@ -512,6 +512,9 @@ struct BenchReport: Encodable {
         rows.append(("loading MNIST (train + test)", "\(f(loadSeconds, 2)) s", "IDX .gz, once"))
         let left = rows.map(\.0.count).max() ?? 0, middle = rows.map(\.1.count).max() ?? 0
         var text = "CPU: \(cpu) (\(cores) core\(cores == 1 ? "" : "s")); one thread; \(epochSize) samples per epoch, 784-32-32-10\n"
+        #if DEBUG
+        text += "note: this is a debug build; build with `swift build -c release` for meaningful figures\n"
+        #endif
         if let loadAverage, loadAverage > 0.5 * Double(cores) {
             text += "note: load average \(f(loadAverage, 1)) on \(cores) cores: other programs are running, wall times are inflated (CPU times less so)\n"
         }
