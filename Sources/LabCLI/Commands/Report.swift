@@ -1,11 +1,74 @@
-// `lab report`: placeholder while the command is built on its own branch.
+// `lab report`: the whole homework in one command. Runs Question 1 (q1a–q1d) and the Question 2
+// pipeline, and writes into --out: figures/ (PNG + CSV), report.md, a self-contained
+// report.html that prints to PDF, and results.json with every number — all or nothing.
 
 import ArgumentParser
+import Foundation
+import LabSupport
 
 struct Report: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "report", abstract: "(being built)")
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Answer every question: report.md, report.html (prints to PDF), results.json and figures.",
+        discussion: """
+            Writes <out>/report.md, <out>/report.html (figures embedded), <out>/results.json and \
+            <out>/figures/*.png, with a .csv of the plotted numbers beside each plot. The report is built \
+            in a staging folder and moved into place at the end, so <out> never holds half a report.
+
+            The same options give byte-identical report.md and results.json; timings go to stderr.
+
+            Exit status: 0 complete; 2 written but figures missing (gnuplot not installed); 1 written \
+            without Question 2 (no MNIST data, training diverged) or not written at all; 130 interrupted \
+            (Ctrl-C during training: nothing written, a previous report is unchanged).
+
+            The Question 2 options are those of 'lab q2-train'.
+            """)
+
+    @Option(help: ArgumentHelp("Folder for the report (created if needed; a previous report there is replaced).",
+                               valueName: "folder"))
+    var out = "report"
+
+    @OptionGroup(title: "Question 2 data") var data: Q2DataOptions
+    @OptionGroup(title: "Question 2 network") var network: Q2NetworkOptions
+    @OptionGroup(title: "Question 2 training") var training: Q2TrainingOptions
+
+    func validate() throws {
+        guard !out.isEmpty else { throw ValidationError("--out is empty; pass a folder such as --out report") }
+        guard !out.contains("\0") else { throw ValidationError("--out contains a NUL byte; pass an ordinary folder name") }
+    }
 
     func run() throws {
-        throw LabError.failed("'lab report' is not built yet")
+        let progress = ReportProgress()
+        let folder: ReportFolder
+        do {
+            folder = try ReportFolder(destination: URL(fileURLWithPath: out))
+        } catch {
+            throw LabError.failed("\(error)")
+        }
+        let outcome: ReportOutcome
+        do {
+            let question2 = ReportQuestion2.Settings(
+                train: Q2Train.Settings(data: data.settings, network: network.settings, training: training.settings),
+                save: training.save)
+            outcome = try ReportBuilder(folder: folder, progress: progress, question2: question2).build()
+            try folder.commit()
+        } catch let error as LabError {
+            folder.discard()
+            throw error
+        } catch {
+            folder.discard()
+            throw LabError.failed("\(error)")
+        }
+        let shown = out.hasSuffix("/") ? String(out.dropLast()) : out
+        let drawn = outcome.figures.count - outcome.missingFigures
+        Console.error(
+            "Wrote \(shown)/report.md, \(shown)/report.html (\(Self.size(outcome.htmlBytes)), figures embedded), \(shown)/results.json"
+                + " and \(drawn) figure\(drawn == 1 ? "" : "s") in \(shown)/\(ReportFolder.figuresName)/ (a CSV of the plotted numbers beside each plot)"
+                + " in \(ReportProgress.format(progress.elapsed)) s.")
+        if let failure = outcome.failure { throw failure }
+    }
+
+    private static func size(_ bytes: Int) -> String {
+        bytes >= 1_000_000 ? String(format: "%.1f MB", Double(bytes) / 1e6) : "\(max(1, bytes / 1000)) kB"
     }
 }

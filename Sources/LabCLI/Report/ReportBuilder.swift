@@ -1,0 +1,81 @@
+// Assembles `lab report`: runs the questions in order, collects their sections and numbers,
+// and writes results.json, report.md and report.html into the staging folder (last, after
+// every figure). Decides the exit status: incomplete when figures are missing, failed when
+// Question 2 could not run.
+
+import Foundation
+import LabSupport
+
+/// What a finished report run produced, for the summary and the exit status.
+struct ReportOutcome {
+    var figures: [ReportFigure]
+    var missingFigures: Int
+    var htmlBytes: Int
+    /// Thrown after the report is in place: `.incomplete` (figures missing) or `.failed`.
+    var failure: LabError?
+}
+
+/// Every number in the report, as results.json holds it (sorted keys).
+struct ReportResults: Encodable {
+    var question1: ReportQuestion1.Results
+    var question2: ReportQuestion2.Results
+    /// Every figure the report refers to, drawn or not.
+    var figures: [ReportFigure]
+    /// True when every question ran and every figure was drawn.
+    var complete: Bool
+}
+
+/// Runs the questions and writes the report files into a `ReportFolder`'s staging folder.
+struct ReportBuilder {
+    var folder: ReportFolder
+    var progress: ReportProgress
+    var question2: ReportQuestion2.Settings = .init()
+
+    static let title = "gdlab report: gradient descent and an MNIST MLP from scratch"
+
+    /// - Throws: `FileWriteError` or `LabError` when the report cannot be written at all.
+    func build() throws -> ReportOutcome {
+        let figures = try ReportFigures(folder: folder.stagingFigures)
+        let q1 = try ReportQuestion1.build(figures: figures, progress: progress)
+        let q2 = try ReportQuestion2.build(question2, figures: figures, progress: progress)
+
+        let missing = figures.missing
+        var intro: [ReportBlock] = [
+            .paragraph("This report answers the homework's two questions with the numbers that check each answer and the figures that show it. Every number was computed by gdlab while the report was written; `results.json` beside this file holds all of them."),
+            .paragraph("Reproduce it with:"),
+            .preformatted(ReportQuestion2.commandLine(question2)),
+        ]
+        if !missing.isEmpty {
+            intro.append(.note(
+                "\(missing.count) of \(figures.all.count) figures were not drawn. The text and tables are complete; each missing figure is named where it belongs, with the data it would plot (CSV) beside it.",
+                detail: missing.first?.missingReason))
+        }
+        if let error = q2.unavailable {
+            intro.append(.note("Question 2 could not run; its section says how to fix that.", detail: error))
+        }
+        let document = ReportDocument(title: Self.title, intro: intro, sections: [q1.section, q2.section])
+        let results = ReportResults(question1: q1.results, question2: q2.results, figures: figures.all,
+                                    complete: missing.isEmpty && q2.unavailable == nil && q2.diverged == nil)
+
+        let html = try progress.step("results.json, report.md, report.html") { () -> String in
+            try folder.write(Q1Presenter.json(results) + "\n", named: "results.json")
+            try folder.write(document.markdown + "\n", named: "report.md")
+            let html = document.html(image: folder.stagedData)
+            try folder.write(html, named: "report.html")
+            return html
+        }
+
+        var failure: LabError?
+        if let error = q2.unavailable {
+            let figuresNote = missing.isEmpty ? "" : " (and \(missing.count) figure\(missing.count == 1 ? " was" : "s were") not drawn: \(GnuplotError.installHint))"
+            failure = .failed("report written without Question 2\(figuresNote): \(error)")
+        } else if let diverged = q2.diverged {
+            failure = .failed("report written, but \(diverged)")
+        } else if !missing.isEmpty {
+            let names = missing.map { ($0.path as NSString).lastPathComponent }
+            failure = .incomplete(
+                "report written without \(missing.count) figure\(missing.count == 1 ? "" : "s") (\(names.joined(separator: ", "))): \(missing[0].missingReason ?? GnuplotError.installHint)")
+        }
+        return ReportOutcome(figures: figures.all, missingFigures: missing.count, htmlBytes: html.utf8.count, failure: failure)
+    }
+}
