@@ -285,13 +285,42 @@ struct FastStep {
             let nIn = layout.sizes[l], c = layout.chunks[l + 1]
             let wl = p + layout.weights[l], bl = p + layout.biases[l]
             let a = w + layout.activations[l], z = w + layout.activations[l + 1]
-            for q in 0 ..< c { z[q] = bl[q] }
-            for i in 0 ..< nIn {
-                let ai = a[i >> 3][i & 7], row = wl + i &* c
-                for q in 0 ..< c { z[q] += ai * row[q] }
+            switch c {  // a constant chunk count unrolls the rows and keeps the sums in registers
+            case 4: denseForward(chunks: 4, inputs: nIn, weights: wl, biases: bl, input: a, output: z)
+            case 2: denseForward(chunks: 2, inputs: nIn, weights: wl, biases: bl, input: a, output: z)
+            case 1: denseForward(chunks: 1, inputs: nIn, weights: wl, biases: bl, input: a, output: z)
+            default:
+                for q in 0 ..< c { z[q] = bl[q] }
+                for i in 0 ..< nIn {
+                    let ai = a[i >> 3][i & 7], row = wl + i &* c
+                    for q in 0 ..< c { z[q] += ai * row[q] }
+                }
             }
             if l < L - 1 { activate(z, count: layout.sizes[l + 1]) }
         }
+    }
+
+    /// z = b + a W for a dense layer of `chunks` ≤ 4 lanes per row, the sums held in four
+    /// registers (`chunks` is a literal at every call, so the unused ones vanish). The same
+    /// additions in the same order as the generic loop: bit-identical results.
+    @inline(__always)
+    func denseForward(
+        chunks c: Int, inputs nIn: Int, weights wl: UnsafeMutablePointer<FastLanes>,
+        biases bl: UnsafeMutablePointer<FastLanes>, input a: UnsafeMutablePointer<FastLanes>,
+        output z: UnsafeMutablePointer<FastLanes>
+    ) {
+        var h0 = bl[0], h1 = c > 1 ? bl[1] : FastLanes(), h2 = c > 2 ? bl[2] : FastLanes(), h3 = c > 3 ? bl[3] : FastLanes()
+        for i in 0 ..< nIn {
+            let ai = a[i >> 3][i & 7], row = wl + i &* c
+            h0 += ai * row[0]
+            if c > 1 { h1 += ai * row[1] }
+            if c > 2 { h2 += ai * row[2] }
+            if c > 3 { h3 += ai * row[3] }
+        }
+        z[0] = h0
+        if c > 1 { z[1] = h1 }
+        if c > 2 { z[2] = h2 }
+        if c > 3 { z[3] = h3 }
     }
 
     /// a = σ(z) in place for the first `count` lanes; padding lanes stay 0.
@@ -345,14 +374,15 @@ struct FastStep {
             let nIn = layout.sizes[l - 1], c = layout.chunks[l]
             let wl = p + layout.weights[l - 1], bl = p + layout.biases[l - 1]
             let a = w + layout.activations[l - 1], d = w + layout.deltas[l], previous = w + layout.deltas[l - 1]
-            for i in 0 ..< nIn {
-                let row = wl + i &* c
-                var s = FastLanes()
-                for q in 0 ..< c { s += row[q] * d[q] }
-                let ai = a[i >> 3][i & 7]
-                previous[i >> 3][i & 7] = s.sum() * ai * (1 - ai)
-                let f = learningRate * ai
-                for q in 0 ..< c { row[q] -= f * d[q] }
+            switch c {  // as in `forward`: constant chunk counts unroll the rows
+            case 4 where nIn & 7 == 0:
+                denseBackwardAndUpdateBlocks(chunks: 4, inputs: nIn, weights: wl, input: a, delta: d, previous: previous)
+            case 2 where nIn & 7 == 0:
+                denseBackwardAndUpdateBlocks(chunks: 2, inputs: nIn, weights: wl, input: a, delta: d, previous: previous)
+            case 4: denseBackwardAndUpdate(chunks: 4, inputs: nIn, weights: wl, input: a, delta: d, previous: previous)
+            case 2: denseBackwardAndUpdate(chunks: 2, inputs: nIn, weights: wl, input: a, delta: d, previous: previous)
+            case 1: denseBackwardAndUpdate(chunks: 1, inputs: nIn, weights: wl, input: a, delta: d, previous: previous)
+            default: denseBackwardAndUpdate(chunks: c, inputs: nIn, weights: wl, input: a, delta: d, previous: previous)
             }
             for q in 0 ..< c { bl[q] -= learningRate * d[q] }
         }
@@ -373,6 +403,76 @@ struct FastStep {
             }
         }
         for q in 0 ..< c1 { b1[q] -= learningRate * d1[q] }
+    }
+
+    /// δ^{l−1} = (W δ) ⊙ a ⊙ (1 − a) and W −= η aᵀ δ for one dense layer, row by row (each row
+    /// is read once for both). Called with a literal `chunks` for the usual sizes, which lets
+    /// the compiler unroll the inner loops and keep δ in registers.
+    @inline(__always)
+    func denseBackwardAndUpdate(
+        chunks c: Int, inputs nIn: Int, weights wl: UnsafeMutablePointer<FastLanes>,
+        input a: UnsafeMutablePointer<FastLanes>, delta d: UnsafeMutablePointer<FastLanes>,
+        previous: UnsafeMutablePointer<FastLanes>
+    ) {
+        for i in 0 ..< nIn {
+            let row = wl + i &* c
+            var s = FastLanes()
+            for q in 0 ..< c { s += row[q] * d[q] }
+            let ai = a[i >> 3][i & 7]
+            previous[i >> 3][i & 7] = s.sum() * ai * (1 - ai)
+            let f = learningRate * ai
+            for q in 0 ..< c { row[q] -= f * d[q] }
+        }
+    }
+
+    /// `denseBackwardAndUpdate` for a literal `chunks` ≤ 4 and a multiple of 8 inputs, eight rows at a
+    /// time: each row is loaded once into registers for both its dot product s_r = W[r, :]·δ
+    /// and its update, and the eight horizontal sums are reduced together (a transpose by
+    /// halves), so δ^{l−1} = s ⊙ a ⊙ (1 − a) is computed on whole lanes. The horizontal sums
+    /// add in a tree instead of lane by lane: a different rounding, within the same Float
+    /// error bound (`FastKernelTests`).
+    @inline(__always)
+    func denseBackwardAndUpdateBlocks(
+        chunks c: Int, inputs nIn: Int, weights wl: UnsafeMutablePointer<FastLanes>,
+        input a: UnsafeMutablePointer<FastLanes>, delta d: UnsafeMutablePointer<FastLanes>,
+        previous: UnsafeMutablePointer<FastLanes>
+    ) {
+        let d0 = d[0], d1 = c > 1 ? d[1] : FastLanes(), d2 = c > 2 ? d[2] : FastLanes(), d3 = c > 3 ? d[3] : FastLanes()
+        let eta = learningRate
+        for k in 0 ..< nIn >> 3 {
+            let av = a[k], base = wl + (k << 3) &* c
+            var h = (SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>(),
+                     SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>())
+            withUnsafeMutableBytes(of: &h) { raw in
+                let partial = raw.baseAddress!.assumingMemoryBound(to: SIMD4<Float>.self)
+                for r in 0 ..< 8 {  // s_r = W[row, :]·δ as eight partial lanes, then the update
+                    let row = base + r &* c
+                    let r0 = row[0], r1 = c > 1 ? row[1] : FastLanes()
+                    let r2 = c > 2 ? row[2] : FastLanes(), r3 = c > 3 ? row[3] : FastLanes()
+                    var s = r0 * d0
+                    if c > 1 { s += r1 * d1 }
+                    if c > 2 { s += r2 * d2 }
+                    if c > 3 { s += r3 * d3 }
+                    let f = eta * av[r]
+                    row[0] = r0 - f * d0
+                    if c > 1 { row[1] = r1 - f * d1 }
+                    if c > 2 { row[2] = r2 - f * d2 }
+                    if c > 3 { row[3] = r3 - f * d3 }
+                    partial[r] = s.lowHalf + s.highHalf
+                }
+            }
+            let s = FastLanes(lowHalf: Self.sums(h.0, h.1, h.2, h.3), highHalf: Self.sums(h.4, h.5, h.6, h.7))
+            previous[k] = s * av * (1 - av)
+        }
+    }
+
+    /// (Σ x, Σ y, Σ z, Σ w) of four 4-lane vectors, by pairs (a transpose by halves).
+    @inline(__always)
+    static func sums(_ x: SIMD4<Float>, _ y: SIMD4<Float>, _ z: SIMD4<Float>, _ w: SIMD4<Float>) -> SIMD4<Float> {
+        let xy = SIMD8(lowHalf: x, highHalf: y), zw = SIMD8(lowHalf: z, highHalf: w)
+        let u = xy.evenHalf + xy.oddHalf, v = zw.evenHalf + zw.oddHalf
+        let uv = SIMD8(lowHalf: u, highHalf: v)
+        return uv.evenHalf + uv.oddHalf
     }
 
     /// Backpropagates δ^L with the parameters unchanged and adds this sample's gradient to the

@@ -39,8 +39,18 @@ public enum Gzip {
     ///   when the content exceeds `limit`.
     /// - Complexity: O(n) in the size of the content.
     public static func decompress(_ data: Data, limit: Int = 256 << 20) throws -> Data {
+        Data(try decompressedBytes(data, limit: limit))
+    }
+
+    /// `decompress(_:limit:)` as bytes, inflated straight into one buffer: its size is the one
+    /// the gzip trailer announces (ISIZE, the last member's length mod 2³²), capped by `limit`
+    /// and by deflate's largest ratio (1032 : 1), so no header number can make it allocate
+    /// much more than the input justifies. When the announcement is short (several members,
+    /// a damaged trailer), the buffer doubles as needed, still bounded by `limit`.
+    ///
+    /// - Throws: as `decompress(_:limit:)`.
+    static func decompressedBytes(_ data: Data, limit: Int = 256 << 20) throws -> [UInt8] {
         guard !data.isEmpty else { throw GzipError.corrupt("the file is empty") }
-        var output = Data()
         var stream = z_stream()
         // 15 + 32: accept gzip or zlib headers, maximum window.
         guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -48,20 +58,28 @@ public enum Gzip {
         }
         defer { inflateEnd(&stream) }
 
-        let chunkSize = 1 << 20
-        var chunk = [UInt8](repeating: 0, count: chunkSize)
+        // One byte more than the content, so the last inflate call ends the stream with room
+        // to spare; `limit + 1` bytes are enough to tell that the content is too large.
+        let announced = data.count >= 4 ? data.suffix(4).reversed().reduce(0) { $0 << 8 | Int($1) } : 0
+        let plausible = min(announced, data.count * 1032, limit) + 1
+        var output = [UInt8](repeating: 0, count: max(plausible, min(1 << 16, limit + 1)))
+        var produced = 0
         try data.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
             stream.next_in = UnsafeMutablePointer(mutating: input.bindMemory(to: Bytef.self).baseAddress!)
             stream.avail_in = uInt(input.count)
             while true {
-                let status: Int32 = chunk.withUnsafeMutableBufferPointer { buffer in
-                    stream.next_out = buffer.baseAddress
-                    stream.avail_out = uInt(chunkSize)
+                if produced == output.count {
+                    guard output.count <= limit else { throw GzipError.tooLarge(limit: limit) }
+                    output += repeatElement(0, count: min(output.count, limit + 1 - output.count))
+                }
+                let room = min(output.count - produced, Int(UInt32.max))
+                let status: Int32 = output.withUnsafeMutableBufferPointer { buffer in
+                    stream.next_out = buffer.baseAddress! + produced
+                    stream.avail_out = uInt(room)
                     return inflate(&stream, Z_NO_FLUSH)
                 }
-                let produced = chunkSize - Int(stream.avail_out)
-                if output.count + produced > limit { throw GzipError.tooLarge(limit: limit) }
-                output.append(contentsOf: chunk[..<produced])
+                produced += room - Int(stream.avail_out)
+                if produced > limit { throw GzipError.tooLarge(limit: limit) }
                 switch status {
                 case Z_STREAM_END:
                     // Another gzip member may follow; anything else after the end is an error.
@@ -71,12 +89,15 @@ public enum Gzip {
                     continue
                 case Z_BUF_ERROR where stream.avail_in == 0:
                     throw GzipError.corrupt("the file is cut short")
+                case Z_BUF_ERROR where stream.avail_out == 0:
+                    continue  // the buffer is full: it grows above
                 default:
                     let reason = stream.msg.map { String(cString: $0) } ?? "zlib error \(status)"
                     throw GzipError.corrupt(reason)
                 }
             }
         }
+        output.removeSubrange(produced...)
         return output
     }
 }

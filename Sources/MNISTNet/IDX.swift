@@ -96,7 +96,7 @@ public enum IDX {
     /// - Throws: `IDXError` for anything but a well-formed images file.
     /// - Complexity: O(n) in the size of the file.
     public static func parseImages(_ data: Data, source: String = "<data>") throws -> Images {
-        let content = try decompressIfNeeded(data, source: source)
+        var content = try decompressIfNeeded(data, source: source)
         try checkHeader(content, kind: .images, source: source)
         let count = try dimension(content, at: 4, name: "the image count", limit: maximumCount, source: source)
         let rows = try dimension(content, at: 8, name: "rows", limit: maximumSide, source: source)
@@ -104,8 +104,8 @@ public enum IDX {
         // count ≤ 10^7 and rows · columns ≤ 2^24 keep the product below 2^48: no overflow.
         let expected = Kind.images.headerBytes + count * rows * columns
         try checkLength(content, expected: expected, source: source)
-        let pixels = [UInt8](content.dropFirst(Kind.images.headerBytes))
-        return Images(pixels: pixels, count: count, rows: rows, columns: columns)
+        content.removeFirst(Kind.images.headerBytes)  // in place: no second 47 MB buffer
+        return Images(pixels: content, count: count, rows: rows, columns: columns)
     }
 
     /// Parses an IDX labels file (magic 0x00000801).
@@ -118,11 +118,12 @@ public enum IDX {
     /// - Complexity: O(n) in the size of the file.
     public static func parseLabels(_ data: Data, classCount: Int = 10, source: String = "<data>") throws -> [UInt8] {
         precondition(classCount > 0 && classCount <= 256, "classCount must be in 1…256")
-        let content = try decompressIfNeeded(data, source: source)
+        var content = try decompressIfNeeded(data, source: source)
         try checkHeader(content, kind: .labels, source: source)
         let count = try dimension(content, at: 4, name: "the label count", limit: maximumCount, source: source)
         try checkLength(content, expected: Kind.labels.headerBytes + count, source: source)
-        let labels = [UInt8](content.dropFirst(Kind.labels.headerBytes))
+        content.removeFirst(Kind.labels.headerBytes)
+        let labels = content
         if let index = labels.firstIndex(where: { Int($0) >= classCount }) {
             throw IDXError.labelOutOfRange(file: source, index: index, label: labels[index], classCount: classCount)
         }
@@ -131,10 +132,12 @@ public enum IDX {
 
     // MARK: - Pieces
 
-    private static func decompressIfNeeded(_ data: Data, source: String) throws -> Data {
-        guard Gzip.isCompressed(data) else { return data }
+    /// The content as bytes: gzip is inflated straight into the array (`Gzip.decompressedBytes`),
+    /// plain files are copied once.
+    private static func decompressIfNeeded(_ data: Data, source: String) throws -> [UInt8] {
+        guard Gzip.isCompressed(data) else { return [UInt8](data) }
         do {
-            return try Gzip.decompress(data, limit: maximumDecompressedBytes)
+            return try Gzip.decompressedBytes(data, limit: maximumDecompressedBytes)
         } catch let error as GzipError {
             switch error {
             case .corrupt(let detail): throw IDXError.badCompression(file: source, reason: detail)
@@ -144,7 +147,7 @@ public enum IDX {
         }
     }
 
-    private static func checkHeader(_ content: Data, kind: Kind, source: String) throws {
+    private static func checkHeader(_ content: [UInt8], kind: Kind, source: String) throws {
         guard content.count >= kind.headerBytes else {
             // Even a short file may reveal the wrong kind: check the magic when it is there.
             if content.count >= 4 {
@@ -157,7 +160,7 @@ public enum IDX {
         guard magic == kind.magic else { throw IDXError.wrongMagic(file: source, found: magic, expected: kind) }
     }
 
-    private static func dimension(_ content: Data, at offset: Int, name: String, limit: Int, source: String) throws -> Int {
+    private static func dimension(_ content: [UInt8], at offset: Int, name: String, limit: Int, source: String) throws -> Int {
         let value = readUInt32(content, at: offset)
         guard value >= 1, Int(value) <= limit else {
             throw IDXError.badDimension(file: source, name: name, value: value, limit: limit)
@@ -165,7 +168,7 @@ public enum IDX {
         return Int(value)
     }
 
-    private static func checkLength(_ content: Data, expected: Int, source: String) throws {
+    private static func checkLength(_ content: [UInt8], expected: Int, source: String) throws {
         if content.count < expected {
             throw IDXError.truncated(file: source, expectedBytes: expected, actualBytes: content.count)
         }
@@ -174,10 +177,9 @@ public enum IDX {
         }
     }
 
-    /// Big-endian 32-bit unsigned integer at `offset` bytes from the start of `data`.
-    private static func readUInt32(_ data: Data, at offset: Int) -> UInt32 {
-        let start = data.startIndex + offset
-        return data[start ..< start + 4].reduce(0) { ($0 << 8) | UInt32($1) }
+    /// Big-endian 32-bit unsigned integer at `offset` bytes from the start of `bytes`.
+    private static func readUInt32(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+        bytes[offset ..< offset + 4].reduce(0) { ($0 << 8) | UInt32($1) }
     }
 }
 
