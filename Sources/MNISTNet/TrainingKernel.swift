@@ -3,7 +3,7 @@
 // the training driver. `ReferenceKernel` is that straightforward one, kept as the yardstick.
 
 /// Which implementation runs the SGD inner loop.
-public enum TrainingKernelKind: String, Sendable, CaseIterable {
+public enum TrainingKernelKind: String, Sendable, CaseIterable, Codable {
     /// `FastKernel`: Float32, SIMD8 rows, a first layer that touches only non-zero pixels.
     /// Agrees with `.reference` to Float rounding (see `FastKernelTests`); about 40× faster.
     case fast

@@ -71,6 +71,24 @@ final class Q2TrainTests: Q2TestCase {
         XCTAssertEqual((try result(resumed)["before"] as? [String: Any])?["testAccuracy"] as? Double, accuracy)
     }
 
+    /// `--kernel reference` runs the plain Double loops; the fast Float32 kernel must land on the
+    /// same accuracy to within a few test images (their weights differ only by Float rounding).
+    func testBothKernelsReachTheSameAccuracy() throws {
+        var accuracies: [String: Double] = [:]
+        for kernel in ["fast", "reference"] {
+            let output = try run(short + ["--kernel", kernel, "--json", "--out", kernel])
+            XCTAssertEqual(output.status, 0, output.stderr)
+            let after = try XCTUnwrap(try result(output)["after"] as? [String: Any])
+            accuracies[kernel] = try XCTUnwrap(after["testAccuracy"] as? Double)
+        }
+        let fast = try XCTUnwrap(accuracies["fast"]), reference = try XCTUnwrap(accuracies["reference"])
+        XCTAssertGreaterThan(reference, 0.8)
+        XCTAssertEqual(fast, reference, accuracy: 0.003, "fast \(fast) vs reference \(reference)")
+        let bad = try run(short + ["--kernel", "turbo"])
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)
+    }
+
     func testWrongShapeWeightsAreOneLine() throws {
         let small = try run(["q2-train", "--data-dir", mnist, "--hidden", "8", "--train-limit", "500", "--epochs", "1",
                              "--save", "w8.npz", "--json", "--out", "figs"])

@@ -52,15 +52,18 @@ struct Q2TrainingSettings: Codable, Sendable, Hashable {
     var batchSize = 1
     var shuffle = false
     var trainLimit: Int?
+    var kernel = TrainingKernelKind.fast
 
     /// The library's options for these settings, with `scaling` and the shuffle seed.
     func options(scaling: InputScaling, seed: UInt64) -> TrainingOptions {
         TrainingOptions(learningRate: learningRate, epochs: epochs, batchSize: batchSize, shuffle: shuffle,
-                        shuffleSeed: seed, inputScaling: scaling, trainLimit: trainLimit)
+                        shuffleSeed: seed, inputScaling: scaling, trainLimit: trainLimit, kernel: kernel)
     }
 }
 
 // MARK: - Command-line groups
+
+extension TrainingKernelKind: ExpressibleByArgument {}
 
 /// `--dataset mnist|fashion`.
 enum DatasetChoice: String, ExpressibleByArgument, CaseIterable {
@@ -148,7 +151,7 @@ struct Q2NetworkOptions: ParsableArguments {
     }
 }
 
-/// `--lr`, `--epochs`, `--batch-size`, `--shuffle`, `--train-limit`, `--save`.
+/// `--lr`, `--epochs`, `--batch-size`, `--shuffle`, `--train-limit`, `--kernel`, `--save`.
 struct Q2TrainingOptions: ParsableArguments {
     @Option(name: .customLong("lr"), parsing: .unconditional,
             help: "Learning rate η of θ ← θ − η·∇L (a finite number > 0; the homework's is 0.003).")
@@ -168,13 +171,16 @@ struct Q2TrainingOptions: ParsableArguments {
             help: ArgumentHelp("Train on the first N training images only (default: all).", valueName: "N"))
     var trainLimit: Int?
 
+    @Option(help: "Training code: fast (Float32, SIMD, sparse first layer) or reference (plain Double loops, same algorithm).")
+    var kernel = TrainingKernelKind.fast
+
     @Option(help: ArgumentHelp("Write the trained weights to this .npz (an interrupted run writes <name>.partial.npz).",
                                valueName: "file.npz"))
     var save: String?
 
     var settings: Q2TrainingSettings {
         Q2TrainingSettings(learningRate: learningRate, epochs: epochs, batchSize: batchSize, shuffle: shuffle,
-                           trainLimit: trainLimit)
+                           trainLimit: trainLimit, kernel: kernel)
     }
 
     func validate() throws {
