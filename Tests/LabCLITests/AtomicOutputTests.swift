@@ -20,9 +20,9 @@ final class AtomicOutputTests: XCTestCase {
 
     /// Kills per test run, and the wall-clock bound on the kill loop (it stops early, after at
     /// least `minimumKills`, if the machine is slow).
-    static let kills = 40
+    static let kills = 36
     static let minimumKills = 20
-    static let loopSeconds: Double = 150
+    static let loopSeconds: Double = 90
 
     func testKilledRunsLeaveOnlyCompleteFiles() throws {
         let commands = ["q1c", "q1d"]
@@ -44,9 +44,10 @@ final class AtomicOutputTests: XCTestCase {
                 }
             }
         }
-        let pngs = references.keys.filter { $0.hasSuffix(".png") }
-        XCTAssertEqual(pngs.count, 4, "q1c writes three figures and q1d one: \(references.keys.sorted())")
-        for name in pngs {
+        let stems = ["q1c-rates", "q1c-trajectories", "q1c-loss", "q1d-iterations", "q1d-zigzag", "q1d-heatmap"]
+        XCTAssertEqual(Set(references.keys), Set(stems.flatMap { [$0 + ".png", $0 + ".csv"] }))
+        XCTAssertTrue(references.values.allSatisfy { $0.count == 2 })
+        for name in stems.map({ $0 + ".png" }) {
             XCTAssertNotEqual(references[name]![0], references[name]![1], "\(name): the title must change the PNG")
         }
 
@@ -57,15 +58,18 @@ final class AtomicOutputTests: XCTestCase {
             XCTAssertEqual(try LabProcess.run([command, "--title", "run A", "--out", kept.path]).status, 0)
         }
         var generator = SeededGenerator(seed: 0x6B11)
-        var killed = 0, caughtWriting = 0, runs = 0
+        var killed = 0, killedAfterWriting = 0, caughtWriting = 0, runs = 0
         let deadline = Date().addingTimeInterval(Self.loopSeconds)
         while runs < Self.kills, runs < Self.minimumKills || Date() < deadline {
             let command = commands[runs % 2]
             let fresh = runs % 5 == 4
             let out = fresh ? folder.appendingPathComponent("fresh-\(runs)") : kept
             let delay = Double.random(in: 0 ... 1.2 * durations[command]!, using: &generator)
+            let before = Self.contents(of: out)
+            // Each command alternates its title, so a run that got to write replaces files.
             let wasKilled = try Self.runAndKill([command, "--title", runs % 4 < 2 ? "run B" : "run A", "--out", out.path],
-                                             after: delay)
+                                                after: delay)
+            if wasKilled, Self.contents(of: out).contains(where: { before[$0.key] != $0.value }) { killedAfterWriting += 1 }
             runs += 1
             if wasKilled { killed += 1 }
 
@@ -82,7 +86,8 @@ final class AtomicOutputTests: XCTestCase {
                 }
             }
         }
-        print("AtomicOutputTests: \(runs) runs, \(killed) killed by SIGKILL, \(caughtWriting) left a temporary file behind")
+        print("AtomicOutputTests: \(runs) runs, \(killed) killed by SIGKILL, \(killedAfterWriting) of them after replacing "
+              + "some files (killed between files), \(caughtWriting) left a temporary file (killed inside a write)")
         XCTAssertGreaterThanOrEqual(killed, runs / 3, "too few runs were killed before finishing to test anything")
 
         // The next successful run cleans up every temporary file a killed writer left.
@@ -96,6 +101,16 @@ final class AtomicOutputTests: XCTestCase {
         for name in left {
             XCTAssertEqual(try Data(contentsOf: kept.appendingPathComponent(name)), references[name]![0], name)
         }
+    }
+
+    /// The outputs in `folder` (temporary files excluded), by name.
+    static func contents(of folder: URL) -> [String: Data] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        var result: [String: Data] = [:]
+        for name in names where !name.hasPrefix(AtomicFile.temporaryPrefix) {
+            result[name] = FileManager.default.contents(atPath: folder.appendingPathComponent(name).path)
+        }
+        return result
     }
 
     /// A complete output: a PNG has its signature, IHDR and IEND (PNGCheck); a CSV is a header and
