@@ -16,6 +16,7 @@ seconds="${FUZZ_SECONDS:-1800}"
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(idx npz png)
 export MNIST_DIR="${MNIST_DIR:-$here/../../shared/data/mnist}"
+export LSAN_OPTIONS="suppressions=$here/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 cd "$here"
 # Dead stripping stays off: with the linker's --gc-sections the coverage counters never register.
