@@ -15,8 +15,9 @@ runs="${FUZZ_RUNS:-150000}"
 seconds="${FUZZ_SECONDS:-1800}"
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(idx npz png)
-export MNIST_DIR="${MNIST_DIR:-$here/../../shared/data/mnist}"
-export LSAN_OPTIONS="suppressions=$here/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+# Passed to the seed writers only: the build must see the same environment every time, or
+# SwiftPM rebuilds everything (the environment is part of each compile command's signature).
+mnist="${MNIST_DIR:-$here/../../shared/data/mnist}"
 
 cd "$here"
 # Dead stripping stays off: with the linker's --gc-sections the coverage counters never register.
@@ -33,13 +34,18 @@ for target in "${targets[@]}"; do
     rm -rf "$seeds" "$out"
     mkdir -p "$corpus" "$out"
     # Seed writing exits with the seeds still referenced: no leak check there.
-    ASAN_OPTIONS=detect_leaks=0 GDLAB_FUZZ_SEEDS="$seeds" "$bin/fuzz-$target" >/dev/null
+    ASAN_OPTIONS=detect_leaks=0 MNIST_DIR="$mnist" GDLAB_FUZZ_SEEDS="$seeds" "$bin/fuzz-$target" >/dev/null
     if [ "$target" = idx ]; then
         # gzip versions of the plain seeds, as the reader meets them in the MNIST download.
         for file in "$seeds"/*.idx "$seeds"/*.bin; do gzip -9nc "$file" > "$file.gz"; done
     fi
+    # ZIPFoundation 0.9.20 leaks ~45 bytes per archive it opens (the C path from
+    # fileSystemRepresentation(withPath:) is never freed), so every .npz input would stop for a
+    # full leak scan: leak detection is off for that target only; ASan still checks every access.
+    leaks=1
+    [ "$target" = npz ] && leaks=0
     status=0
-    "$bin/fuzz-$target" "$corpus" "$seeds" \
+    "$bin/fuzz-$target" "$corpus" "$seeds" -detect_leaks=$leaks \
         -runs="$runs" -max_total_time="$seconds" -rss_limit_mb=512 -malloc_limit_mb=512 -timeout=5 \
         -seed=1 -print_final_stats=1 -artifact_prefix="$out/" > "$out/log.txt" 2>&1 || status=$?
     executions=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$out/log.txt" | grep -o '[0-9]*$' || echo 0)
