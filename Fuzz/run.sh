@@ -45,7 +45,7 @@ for target in "${targets[@]}"; do
     leaks=1
     [ "$target" = npz ] && leaks=0
     status=0
-    "$bin/fuzz-$target" "$corpus" "$seeds" -detect_leaks=$leaks \
+    ASAN_OPTIONS="detect_leaks=$leaks" "$bin/fuzz-$target" "$corpus" "$seeds" -detect_leaks=$leaks \
         -runs="$runs" -max_total_time="$seconds" -rss_limit_mb=512 -malloc_limit_mb=512 -timeout=5 \
         -seed=1 -print_final_stats=1 -artifact_prefix="$out/" > "$out/log.txt" 2>&1 || status=$?
     executions=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$out/log.txt" | grep -o '[0-9]*$' || echo 0)
@@ -54,6 +54,10 @@ for target in "${targets[@]}"; do
     ooms=$(find "$out" -name 'oom-*' | wc -l)
     reports=$(grep -c 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$out/log.txt" || true)
     printf '%-6s %12s %8s %9s %6s %10s\n' "$target" "$executions" "$crashes" "$timeouts" "$ooms" "$reports"
+    if grep -q 'no interesting inputs were found' "$out/log.txt"; then
+        echo "  fuzz-$target saw no coverage: the build is not instrumented; delete Fuzz/.build and run again" >&2
+        failed=1
+    fi
     if [ "$status" -ne 0 ] || [ "$crashes" -ne 0 ] || [ "$timeouts" -ne 0 ] || [ "$ooms" -ne 0 ] || [ "$reports" -ne 0 ]; then
         echo "  fuzz-$target stopped with status $status; see $out/log.txt" >&2
         failed=1
