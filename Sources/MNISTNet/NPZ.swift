@@ -93,10 +93,15 @@ public enum NPZ {
     ///
     /// - Throws: `NPZError` saying exactly what is wrong.
     public static func decode(contentsOf url: URL) throws -> MLP {
+        // A folder opens for reading on Linux, and FileHandle.readData(ofLength:) then traps.
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw NPZError.notAnArchive("'\(url.path)' is a folder")
+        }
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
             throw NPZError.notAnArchive("'\(url.path)' cannot be opened")
         }
-        let signature = handle.readData(ofLength: 4)
+        let signature = (try? handle.read(upToCount: 4)) ?? Data()
         try? handle.close()
         guard signature.count == 4, signature.prefix(2) == Data("PK".utf8) else {
             throw NPZError.notAnArchive("'\(url.path)' does not start with a ZIP signature")

@@ -98,6 +98,11 @@ struct PNGImage: Equatable, Sendable {
             if width > maximumSide || height > maximumSide || width * height > maximumPixels {
                 throw PNGError.tooManyPixels(name, width: width, height: height, limit: maximumPixels)
             }
+            // A few hundred bytes announcing 50 MP would otherwise cost up to 400 MB of buffers
+            // before libpng finds the pixel data missing.
+            if let bits = bitsPerPixel(data), width * height * bits / 8 > data.count * maximumExpansion {
+                throw PNGError.tooShort(name, bytes: data.count, width: width, height: height)
+            }
         }
 
         return try data.withUnsafeBytes { (input: UnsafeRawBufferPointer) -> PNGImage in
@@ -132,6 +137,21 @@ struct PNGImage: Equatable, Sendable {
 
     /// libpng's own limit on a side (PNG_USER_WIDTH_MAX / PNG_USER_HEIGHT_MAX).
     static let maximumSide = 1_000_000
+
+    /// deflate expands data at most 1032:1 (zlib's documented limit), so a file of n bytes holds
+    /// at most 1032·n bytes of pixel data.
+    static let maximumExpansion = 1032
+
+    /// Bits per pixel from the IHDR's bit depth and colour type (bytes 24 and 25), or `nil` for
+    /// a combination PNG does not allow (libpng rejects it).
+    private static func bitsPerPixel(_ data: Data) -> Int? {
+        guard data.count >= 26 else { return nil }
+        let depth = Int(data[data.startIndex + 24]), type = data[data.startIndex + 25]
+        let channels: [UInt8: Int] = [0: 1, 2: 3, 3: 1, 4: 2, 6: 4]
+        let depths: Set<Int> = type == 0 ? [1, 2, 4, 8, 16] : type == 3 ? [1, 2, 4, 8] : [8, 16]
+        guard let count = channels[type], depths.contains(depth) else { return nil }
+        return count * depth
+    }
 
     /// Width and height from the IHDR chunk, which must follow the signature.
     private static func headerSize(_ data: Data) -> (Int, Int)? {
@@ -240,6 +260,7 @@ enum PNGError: Error, CustomStringConvertible, Equatable {
     case notPNG(String)
     case tooManyPixels(String, width: Int, height: Int, limit: Int)
     case zeroSize(String, width: Int, height: Int)
+    case tooShort(String, bytes: Int, width: Int, height: Int)
     case corrupt(String, detail: String)
     case encodingFailed(String)
 
@@ -262,6 +283,8 @@ enum PNGError: Error, CustomStringConvertible, Equatable {
                 + "1,000,000 pixels a side); scale it down first"
         case let .zeroSize(name, width, height):
             return "'\(name)' says it is \(width)×\(height) pixels: an image needs at least one pixel; save it again"
+        case let .tooShort(name, bytes, width, height):
+            return "'\(name)' is a damaged PNG: its \(bytes) bytes cannot hold the \(width)×\(height) pixels its header announces; save the image again"
         case let .corrupt(name, detail):
             return "'\(name)' is a damaged PNG (libpng: \(detail)); save the image again"
         case .encodingFailed(let detail):

@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+// gdlab's fuzz targets: libFuzzer drives the IDX/gzip reader, the .npz reader and the PNG reader
+// with mutated bytes under AddressSanitizer. A separate package so `swift test` never builds it;
+// run it with Fuzz/run.sh (see the README), which builds with --sanitize=fuzzer,address.
+
+import PackageDescription
+
+let package = Package(
+    name: "gdlab-fuzz",
+    dependencies: [
+        // The package being fuzzed (its identity is the folder name, so it is named explicitly).
+        .package(name: "gdlab", path: ".."),
+    ],
+    targets: [
+        // libpng for the PNG reader, which lives in the `lab` executable and is compiled in here
+        // from its source file (Targets/PNG/PNGImage.swift is a link to it). The module map
+        // declares the module `CPNG` as the main package's does; the target needs its own name.
+        .systemLibrary(
+            name: "FuzzCPNG", path: "Sources/FuzzCPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+
+        // Seed writing and the input conversion shared by the targets.
+        .target(name: "FuzzSupport", path: "Sources/FuzzSupport"),
+
+        // IDX images and labels, the two-file dataset parser, and gzip.
+        .executableTarget(
+            name: "fuzz-idx",
+            dependencies: ["FuzzSupport", .product(name: "MNISTNet", package: "gdlab")],
+            path: "Targets/IDX"),
+        // NumPy .npz weights.
+        .executableTarget(
+            name: "fuzz-npz",
+            dependencies: ["FuzzSupport", .product(name: "MNISTNet", package: "gdlab")],
+            path: "Targets/NPZ"),
+        // PNG decoding (every layout) and the digit preprocessing of `lab predict`.
+        .executableTarget(
+            name: "fuzz-png",
+            dependencies: ["FuzzSupport", "FuzzCPNG", .product(name: "MNISTNet", package: "gdlab")],
+            path: "Targets/PNG"),
+    ]
+)

@@ -1,0 +1,1 @@
+../../../Tests/LabCLITests/PNGImageTestForge.swift

@@ -1,0 +1,1 @@
+../../../Sources/LabCLI/Support/PNGImage.swift
