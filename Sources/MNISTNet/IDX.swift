@@ -222,6 +222,10 @@ extension ImageDataset {
             throw IDXError.unreadable(file: url.path, reason: "no such file")
         }
         guard !isDirectory.boolValue else { throw IDXError.unreadable(file: url.path, reason: "it is a folder") }
+        // A pipe or device would block the read forever: only regular files are datasets.
+        guard (try? FileManager.default.attributesOfItem(atPath: url.path)[.type]) as? FileAttributeType == .typeRegular else {
+            throw IDXError.unreadable(file: url.path, reason: "it is not a regular file (a pipe or a device?)")
+        }
         // A gzip file of MNIST is ~10 MB; a plain one 47 MB. Refuse anything far larger
         // before reading it into memory.
         if let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size]) as? NSNumber,

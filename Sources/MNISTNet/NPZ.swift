@@ -98,6 +98,11 @@ public enum NPZ {
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw NPZError.notAnArchive("'\(url.path)' is a folder")
         }
+        // Opening a pipe would block until something writes to it: only regular files are weights.
+        if FileManager.default.fileExists(atPath: url.path),
+           (try? FileManager.default.attributesOfItem(atPath: url.path)[.type]) as? FileAttributeType != .typeRegular {
+            throw NPZError.notAnArchive("'\(url.path)' is not a regular file (a pipe or a device?)")
+        }
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
             throw NPZError.notAnArchive("'\(url.path)' cannot be opened")
         }

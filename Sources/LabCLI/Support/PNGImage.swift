@@ -67,6 +67,10 @@ struct PNGImage: Equatable, Sendable {
             throw PNGError.unreadable(path, reason: String(cString: strerror(errno)))
         }
         if (status.st_mode & S_IFMT) == S_IFDIR { throw PNGError.isDirectory(path) }
+        // A pipe or device would block the read (or never end): only regular files are images.
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw PNGError.unreadable(path, reason: "it is not a regular file (a pipe or a device?); pass a PNG file")
+        }
         if Int(status.st_size) > maximumFileBytes {
             throw PNGError.fileTooLarge(path, bytes: Int(status.st_size), limit: maximumFileBytes)
         }
