@@ -1,11 +1,14 @@
-// Fast evaluation of the MLP on a dataset (Question 2, fast-training issue): the same Double
-// arithmetic as `MLP.evaluate`, in the same order, but the first layer skips the zero pixels.
+// Evaluation of the MLP on a dataset (Question 2): the same Double arithmetic as the dense
+// reference `MLP.evaluateDense`, in the same order, but the first layer skips the zero pixels.
 // A zero pixel only adds ±0 to the first layer's sums, so every number is bit-identical.
 
 import Foundation
 
 extension MLP {
-    /// `evaluate(on:scaling:)` with a sparse first layer: identical results, about 5× less work
+    /// Runs the network on every image of `data`: loss, accuracy, predictions, confusion matrix,
+    /// probabilities and first-layer saturation.
+    ///
+    /// The first layer is sparse: results identical to `evaluateDense`, about 5× less work
     /// on MNIST (the first layer's 784 × 32 weights are 95 % of the multiply-adds and about
     /// 81 % of the pixels are 0).
     ///
@@ -18,7 +21,7 @@ extension MLP {
     ///
     /// - Throws: `ConfigurationError.incompatible` when image size or labels do not fit.
     /// - Complexity: O(count · (non-zero pixels · n₁ + weights of layers 2…L)).
-    func evaluateSparse(on data: ImageDataset, scaling: InputScaling = .unit) throws -> Evaluation {
+    public func evaluate(on data: ImageDataset, scaling: InputScaling = .unit) throws -> Evaluation {
         try checkCompatible(with: data)
         let classes = outputCount, layerCount = layers.count
         let sizes = layerSizes, n0 = inputCount, n1 = sizes[1]

@@ -68,14 +68,16 @@ public struct Evaluation: Sendable {
 }
 
 extension MLP {
-    /// Runs the network on every image of `data`.
+    /// Runs the network on every image of `data`, densely, one `Workspace` forward pass per
+    /// image: the readable reference for `evaluate(on:scaling:)`, which skips zero pixels and
+    /// gives bit-identical results (the tests compare the two).
     ///
     /// - Parameters:
     ///   - data: images and labels; must fit the network (see `checkCompatible(with:)`).
     ///   - scaling: how pixels become inputs (must match how the network was trained).
     /// - Throws: `ConfigurationError.incompatible` when image size or labels do not fit.
     /// - Complexity: O(count · number of weights).
-    public func evaluate(on data: ImageDataset, scaling: InputScaling = .unit) throws -> Evaluation {
+    func evaluateDense(on data: ImageDataset, scaling: InputScaling = .unit) throws -> Evaluation {
         try checkCompatible(with: data)
         let classes = outputCount
         var ws = Workspace(layerSizes: layerSizes, scaling: scaling)

@@ -201,7 +201,7 @@ public enum Training {
             let trained = kernel.network
             let summary = EpochSummary(
                 epoch: epoch, trainLoss: epochLoss / Double(epochSamples),
-                test: try test.map { try trained.evaluateSparse(on: $0, scaling: options.inputScaling) })
+                test: try test.map { try trained.evaluate(on: $0, scaling: options.inputScaling) })
             result.epochs.append(summary)
             if observer(.epochFinished(summary)) == .stop, epoch < options.epochs {
                 result.network = trained

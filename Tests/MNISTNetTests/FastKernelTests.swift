@@ -234,14 +234,14 @@ final class FastKernelTests: XCTestCase {
         XCTAssertEqual(result.network, try Self.train(net, data, .fast, limit: 8).network)
     }
 
-    /// The sparse evaluation used after each epoch equals `MLP.evaluate` bit for bit.
+    /// `MLP.evaluate` (sparse first layer) equals the dense reference `evaluateDense` bit for bit.
     func testSparseEvaluationEqualsDenseEvaluation() throws {
         let test = try MNISTSets.test.get().prefix(2000)
         let train = try MNISTSets.train.get()
         let trained = try Self.train(try MLP(), train, .fast, lr: 0.03, limit: 1000).network
         for (net, scaling) in [(try MLP(), InputScaling.unit), (trained, .unit), (trained, .raw)] {
-            let dense = try net.evaluate(on: test, scaling: scaling)
-            let sparse = try net.evaluateSparse(on: test, scaling: scaling)
+            let dense = try net.evaluateDense(on: test, scaling: scaling)
+            let sparse = try net.evaluate(on: test, scaling: scaling)
             XCTAssertEqual(sparse.predictions, dense.predictions)
             XCTAssertEqual(sparse.averageLoss, dense.averageLoss)
             XCTAssertEqual(sparse.maxProbabilities, dense.maxProbabilities)
@@ -249,6 +249,6 @@ final class FastKernelTests: XCTestCase {
             XCTAssertEqual(sparse.confusion, dense.confusion)
             XCTAssertEqual(sparse.saturation, dense.saturation)
         }
-        XCTAssertThrowsError(try MLP(layerSizes: [6, 4, 3]).evaluateSparse(on: test))
+        XCTAssertThrowsError(try MLP(layerSizes: [6, 4, 3]).evaluate(on: test))
     }
 }
