@@ -4,6 +4,16 @@
 
 import PackageDescription
 
+// The AVX2 copy of the SGD kernel (`SGDKernelAVX2`): on x86-64 it is compiled with AVX2 and FMA
+// (256-bit lanes, fused multiply-add); `MNISTNet` runs it only on processors that have both and
+// falls back to `SGDKernel`, the baseline copy, elsewhere. On other architectures the two copies
+// are the same code. `#if arch` is the architecture this manifest is built for, the host's.
+#if arch(x86_64)
+let avx2Settings: [SwiftSetting] = [.define("GDLAB_AVX2"), .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"])]
+#else
+let avx2Settings: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "gdlab",
     platforms: [.macOS(.v13)],
@@ -32,11 +42,18 @@ let package = Package(
         // Question 1: the diagonal quadratic, gradient descent and its theory. Pure.
         .target(name: "Quadratic"),
 
+        // Question 2's fast SGD step, compiled twice from the same files (SGDKernelAVX2 links
+        // them): for the baseline instruction set and for AVX2 + FMA. `CPUFeatures` asks the
+        // processor at run time which one it can execute.
+        .target(name: "SGDKernel"),
+        .target(name: "SGDKernelAVX2", swiftSettings: avx2Settings),
+        .target(name: "CPUFeatures"),
+
         // Question 2: IDX data, the MLP, backpropagation, training, weights on disk.
         .target(
             name: "MNISTNet",
             dependencies: [
-                "LabSupport", "CLibZ", "ZIPFoundation",
+                "LabSupport", "CLibZ", "ZIPFoundation", "SGDKernel", "SGDKernelAVX2", "CPUFeatures",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
 
@@ -50,7 +67,7 @@ let package = Package(
             resources: [.process("Worksheets")]),
 
         .testTarget(name: "QuadraticTests", dependencies: ["Quadratic", "LabSupport"]),
-        .testTarget(name: "MNISTNetTests", dependencies: ["MNISTNet", "LabSupport"]),
+        .testTarget(name: "MNISTNetTests", dependencies: ["MNISTNet", "SGDKernel", "LabSupport"]),
         .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "MNISTNet", "LabSupport"]),
     ]
 )

@@ -4,9 +4,13 @@
 
 /// Which implementation runs the SGD inner loop.
 public enum TrainingKernelKind: String, Sendable, CaseIterable, Codable {
-    /// `FastKernel`: Float32, SIMD8 rows, a first layer that touches only non-zero pixels.
-    /// Agrees with `.reference` to Float rounding (see `FastKernelTests`); about 40× faster.
+    /// `FastKernel`: Float32, SIMD8 rows, a first layer that touches only non-zero pixels, with
+    /// the best instructions this processor has (AVX2 + FMA on most x86-64 machines). Agrees
+    /// with `.reference` to Float rounding (see `FastKernelTests`); about 40× faster.
     case fast
+    /// `FastKernel` restricted to the baseline instructions (SSE2 on x86-64, NEON on arm64), the
+    /// copy that runs where AVX2 is missing: to compare, or to get those bits on any machine.
+    case fastBaseline = "fast-baseline"
     /// `ReferenceKernel`: Double precision, dense loops, written to be read.
     case reference
 
@@ -14,6 +18,8 @@ public enum TrainingKernelKind: String, Sendable, CaseIterable, Codable {
     public func makeKernel(network: MLP, learningRate: Double, scaling: InputScaling) -> any TrainingKernel {
         switch self {
         case .fast: return FastKernel(network: network, learningRate: learningRate, scaling: scaling)
+        case .fastBaseline:
+            return FastKernel(network: network, learningRate: learningRate, scaling: scaling, instructionSet: .baseline)
         case .reference: return ReferenceKernel(network: network, learningRate: learningRate, scaling: scaling)
         }
     }
@@ -32,6 +38,13 @@ public struct KernelReport: Sendable, Equatable {
     public var divergedLoss: Double?
 
     public init() {}
+
+    init(lossSum: Double, trained: Int, divergedAt: Int?, divergedLoss: Double?) {
+        self.lossSum = lossSum
+        self.trained = trained
+        self.divergedAt = divergedAt
+        self.divergedLoss = divergedLoss
+    }
 }
 
 /// The SGD inner loop: forward, backward and update over a run of samples.

@@ -5,6 +5,7 @@
 import Foundation
 import LabSupport
 @testable import MNISTNet
+@testable import SGDKernel
 import XCTest
 
 final class FastKernelTests: XCTestCase {
@@ -67,8 +68,31 @@ final class FastKernelTests: XCTestCase {
     func testDefaultKernelIsFast() {
         XCTAssertEqual(TrainingOptions().kernel, .fast)
         XCTAssertEqual(TrainingOptions.homework.kernel, .fast)
-        XCTAssertEqual(Set(TrainingKernelKind.allCases), [.fast, .reference])
+        XCTAssertEqual(Set(TrainingKernelKind.allCases), [.fast, .fastBaseline, .reference])
     }
+
+    /// The two compiled copies: `.fast` runs the best one the processor has, `.fastBaseline`
+    /// the baseline; an instruction set the processor lacks falls back to the baseline.
+    func testInstructionSetSelection() throws {
+        let net = try MLP(layerSizes: [12, 5, 3], seed: 2)
+        XCTAssertTrue(FastKernel.InstructionSet.available.contains(.baseline))
+        XCTAssertEqual(FastKernel.InstructionSet.detected, FastKernel.InstructionSet.available[0])
+        XCTAssertEqual(FastKernel(network: net, learningRate: 0.1, scaling: .unit).instructionSet, .detected)
+        for set in FastKernel.InstructionSet.allCases {
+            let kernel = FastKernel(network: net, learningRate: 0.1, scaling: .unit, instructionSet: set)
+            XCTAssertEqual(kernel.instructionSet, FastKernel.InstructionSet.available.contains(set) ? set : .baseline)
+        }
+        #if arch(x86_64)
+        // CI's machines have AVX2: there, a build that lost the compiler flags would pass every
+        // other test while running the slow copy.
+        if ProcessInfo.processInfo.environment["GDLAB_EXPECT_AVX2"] == "1" {
+            XCTAssertEqual(FastKernel.InstructionSet.detected, .avx2)
+        }
+        #endif
+    }
+
+    /// Both compiled copies of the fast kernel (the same one twice where AVX2 is missing).
+    static let fastKinds: [TrainingKernelKind] = [.fast, .fastBaseline]
 
     /// The kernel holds Float parameters: handing them back widens Float(w) exactly.
     func testNetworkRoundTripsThroughFloat() throws {
@@ -89,17 +113,19 @@ final class FastKernelTests: XCTestCase {
         let train = try MNISTSets.train.get()
         let start = try MLP()
         let steps = 2000
-        let fast = try Self.train(start, train, .fast, limit: steps)
         let reference = try Self.train(start, train, .reference, limit: steps)
-        let difference = Self.maxDifference(fast.network, reference.network)
         let tolerance = Self.weightTolerance(steps: steps, network: reference.network)
-        XCTAssertLessThanOrEqual(difference, tolerance)
-        print("fast vs reference after \(steps) steps: max |Δθ| = \(difference), tolerance \(tolerance), moved \(Self.maxDifference(reference.network, start))")
         XCTAssertGreaterThan(Self.maxDifference(reference.network, start), 100 * tolerance,
                              "training must move the weights far more than the tolerance")
-        XCTAssertEqual(fast.lossCurve.count, reference.lossCurve.count)
-        for (a, b) in zip(fast.lossCurve, reference.lossCurve) {
-            XCTAssertEqual(a.meanLoss, b.meanLoss, accuracy: 1e-4 * b.meanLoss)
+        for kind in Self.fastKinds {
+            let fast = try Self.train(start, train, kind, limit: steps)
+            let difference = Self.maxDifference(fast.network, reference.network)
+            XCTAssertLessThanOrEqual(difference, tolerance, "\(kind)")
+            print("\(kind) vs reference after \(steps) steps: max |Δθ| = \(difference), tolerance \(tolerance), moved \(Self.maxDifference(reference.network, start))")
+            XCTAssertEqual(fast.lossCurve.count, reference.lossCurve.count)
+            for (a, b) in zip(fast.lossCurve, reference.lossCurve) {
+                XCTAssertEqual(a.meanLoss, b.meanLoss, accuracy: 1e-4 * b.meanLoss, "\(kind)")
+            }
         }
     }
 
@@ -110,12 +136,14 @@ final class FastKernelTests: XCTestCase {
             let data = Self.sparseData(count: 50, rows: sizes[0] / 4, columns: 4, classes: sizes.last!, seed: 3)
             let start = try MLP(layerSizes: sizes, seed: 8)
             let lr = scaling == .raw ? 0.0005 : 0.05
-            let fast = try Self.train(start, data, .fast, lr: lr, epochs: 4, scaling: scaling)
             let reference = try Self.train(start, data, .reference, lr: lr, epochs: 4, scaling: scaling)
-            XCTAssertEqual(fast.outcome, .completed)
-            let steps = 200
-            XCTAssertLessThanOrEqual(Self.maxDifference(fast.network, reference.network),
-                                     Self.weightTolerance(steps: steps, network: reference.network), "\(sizes) \(scaling)")
+            for kind in Self.fastKinds {
+                let fast = try Self.train(start, data, kind, lr: lr, epochs: 4, scaling: scaling)
+                XCTAssertEqual(fast.outcome, .completed)
+                let steps = 200
+                XCTAssertLessThanOrEqual(Self.maxDifference(fast.network, reference.network),
+                                         Self.weightTolerance(steps: steps, network: reference.network), "\(kind) \(sizes) \(scaling)")
+            }
             XCTAssertGreaterThan(Self.maxDifference(reference.network, start), 1e-3, "\(sizes): the weights moved")
         }
     }
@@ -125,22 +153,24 @@ final class FastKernelTests: XCTestCase {
     func testMiniBatchMatchesReference() throws {
         let train = try MNISTSets.train.get()
         let start = try MLP()
-        let fast = try Self.train(start, train, .fast, lr: 0.003, batchSize: 64, limit: 3000)
         let reference = try Self.train(start, train, .reference, lr: 0.003, batchSize: 64, limit: 3000)
-        let batches = (3000 + 63) / 64
-        XCTAssertLessThanOrEqual(Self.maxDifference(fast.network, reference.network),
-                                 Self.weightTolerance(steps: batches * 64, network: reference.network))
         XCTAssertGreaterThan(Self.maxDifference(reference.network, start), 1e-2)
-        XCTAssertEqual(fast.lossCurve.map(\.samplesSeen), reference.lossCurve.map(\.samplesSeen))
-
         let data = Self.sparseData(count: 23, rows: 3, columns: 4, classes: 3, seed: 5)
         let small = try MLP(layerSizes: [12, 9, 3], seed: 1)
-        let a = try Self.train(small, data, .fast, lr: 0.02, epochs: 3, batchSize: 5)
         let b = try Self.train(small, data, .reference, lr: 0.02, epochs: 3, batchSize: 5)
-        XCTAssertLessThanOrEqual(Self.maxDifference(a.network, b.network), Self.weightTolerance(steps: 69, network: b.network))
-        // And differs from per-sample SGD by far more than the tolerance: the batch is honoured.
-        let perSample = try Self.train(small, data, .fast, lr: 0.02, epochs: 3)
-        XCTAssertGreaterThan(Self.maxDifference(a.network, perSample.network), 1e-3)
+        for kind in Self.fastKinds {
+            let fast = try Self.train(start, train, kind, lr: 0.003, batchSize: 64, limit: 3000)
+            let batches = (3000 + 63) / 64
+            XCTAssertLessThanOrEqual(Self.maxDifference(fast.network, reference.network),
+                                     Self.weightTolerance(steps: batches * 64, network: reference.network), "\(kind)")
+            XCTAssertEqual(fast.lossCurve.map(\.samplesSeen), reference.lossCurve.map(\.samplesSeen))
+
+            let a = try Self.train(small, data, kind, lr: 0.02, epochs: 3, batchSize: 5)
+            XCTAssertLessThanOrEqual(Self.maxDifference(a.network, b.network), Self.weightTolerance(steps: 69, network: b.network))
+            // And differs from per-sample SGD by far more than the tolerance: the batch is honoured.
+            let perSample = try Self.train(small, data, kind, lr: 0.02, epochs: 3)
+            XCTAssertGreaterThan(Self.maxDifference(a.network, perSample.network), 1e-3)
+        }
     }
 
     /// After a short real run, both kernels classify the test set the same way (up to the few
@@ -148,28 +178,33 @@ final class FastKernelTests: XCTestCase {
     func testSamePredictionsOnTheTestSet() throws {
         let train = try MNISTSets.train.get(), test = try MNISTSets.test.get()
         let start = try MLP()
-        let fast = try Self.train(start, train, .fast, lr: 0.03, limit: 3000)
         let reference = try Self.train(start, train, .reference, lr: 0.03, limit: 3000)
-        let a = try fast.network.evaluate(on: test), b = try reference.network.evaluate(on: test)
-        let agree = zip(a.predictions, b.predictions).filter { $0 == $1 }.count
-        XCTAssertGreaterThanOrEqual(Double(agree) / Double(test.count), 0.999)
-        XCTAssertEqual(a.accuracy, b.accuracy, accuracy: 0.002)
-        XCTAssertGreaterThan(a.accuracy, 0.7)
+        let b = try reference.network.evaluate(on: test)
+        for kind in Self.fastKinds {
+            let fast = try Self.train(start, train, kind, lr: 0.03, limit: 3000)
+            let a = try fast.network.evaluate(on: test)
+            let agree = zip(a.predictions, b.predictions).filter { $0 == $1 }.count
+            XCTAssertGreaterThanOrEqual(Double(agree) / Double(test.count), 0.999, "\(kind)")
+            XCTAssertEqual(a.accuracy, b.accuracy, accuracy: 0.002, "\(kind)")
+            XCTAssertGreaterThan(a.accuracy, 0.7)
+        }
     }
 
     /// Raw 0…255 pixels drive the first layer deep into saturation; nothing overflows to NaN.
     func testRawPixelsStayFinite() throws {
         let train = try MNISTSets.train.get()
-        let result = try Self.train(try MLP(), train, .fast, limit: 3000, scaling: .raw)
-        XCTAssertEqual(result.outcome, .completed)
-        XCTAssertTrue(result.lossCurve.allSatisfy { $0.meanLoss.isFinite })
-        XCTAssertTrue(result.network.layers.allSatisfy { $0.weights.allSatisfy(\.isFinite) && $0.biases.allSatisfy(\.isFinite) })
-        // Weights blown up 1000×: pre-activations of ±1e5 and more, still finite losses.
         var big = try MLP()
         for l in big.layers.indices { big.layers[l].weights = big.layers[l].weights.map { $0 * 1000 } }
-        let saturated = try Self.train(big, train, .fast, lr: 1e-6, limit: 200, scaling: .raw)
-        XCTAssertEqual(saturated.outcome, .completed)
-        XCTAssertTrue(saturated.lossCurve.allSatisfy { $0.meanLoss.isFinite })
+        for kind in Self.fastKinds {
+            let result = try Self.train(try MLP(), train, kind, limit: 3000, scaling: .raw)
+            XCTAssertEqual(result.outcome, .completed)
+            XCTAssertTrue(result.lossCurve.allSatisfy { $0.meanLoss.isFinite })
+            XCTAssertTrue(result.network.layers.allSatisfy { $0.weights.allSatisfy(\.isFinite) && $0.biases.allSatisfy(\.isFinite) })
+            // Weights blown up 1000×: pre-activations of ±1e5 and more, still finite losses.
+            let saturated = try Self.train(big, train, kind, lr: 1e-6, limit: 200, scaling: .raw)
+            XCTAssertEqual(saturated.outcome, .completed)
+            XCTAssertTrue(saturated.lossCurve.allSatisfy { $0.meanLoss.isFinite })
+        }
     }
 
     /// The lane-wise sigmoid: within a few Float ulps of the Double one, exact at the ends,
@@ -199,10 +234,11 @@ final class FastKernelTests: XCTestCase {
     func testDivergenceIsDetected() throws {
         let data = Self.sparseData(count: 40, rows: 3, columns: 4, classes: 3, seed: 2)
         let net = try MLP(layerSizes: [12, 8, 8, 3], seed: 3)
-        for (batchSize, lr) in [(1, 1e38), (4, 1e38), (1, 1e308)] {  // 1e308 is +∞ as a Float
-            let result = try Self.train(net, data, .fast, lr: lr, epochs: 3, batchSize: batchSize, scaling: .raw)
+        let cases = Self.fastKinds.flatMap { kind in [(kind, 1, 1e38), (kind, 4, 1e38), (kind, 1, 1e308)] }  // 1e308: +∞ as a Float
+        for (kind, batchSize, lr) in cases {
+            let result = try Self.train(net, data, kind, lr: lr, epochs: 3, batchSize: batchSize, scaling: .raw)
             guard case let .diverged(epoch, sampleIndex, samplesSeen, loss) = result.outcome else {
-                return XCTFail("batch \(batchSize): expected divergence, got \(result.outcome)")
+                return XCTFail("\(kind), batch \(batchSize): expected divergence, got \(result.outcome)")
             }
             XCTAssertEqual(epoch, 1)
             XCTAssertFalse(loss.isFinite)
@@ -211,7 +247,7 @@ final class FastKernelTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(sampleIndex, samplesSeen)
             XCTAssertLessThan(sampleIndex, samplesSeen + batchSize)
             // The returned weights are those after the last applied batch.
-            let before = try Self.train(net, data, .fast, lr: lr, batchSize: batchSize, limit: samplesSeen, scaling: .raw)
+            let before = try Self.train(net, data, kind, lr: lr, batchSize: batchSize, limit: samplesSeen, scaling: .raw)
             XCTAssertEqual(before.outcome, .completed)
             XCTAssertEqual(Self.bits(result.network), Self.bits(before.network))
         }

@@ -95,17 +95,27 @@ struct Bench: ParsableCommand {
         let start = try MLP()
         var report = BenchReport(
             cpu: BenchSystem.cpuModel(), cores: ProcessInfo.processInfo.activeProcessorCount,
+            instructionSet: FastKernel.InstructionSet.detected.description,
+            baselineInstructionSet: FastKernel.InstructionSet.baseline.description,
             runs: runs, epochSize: epochSize, batchSize: batchSize, loadSeconds: loadSeconds)
 
-        // Per-sample SGD, fast kernel: one epoch, `runs` times from the same start.
-        var fastEpochs: [Double] = [], fastCPU: [Double] = []
+        // Per-sample SGD, fast kernel: one epoch, `runs` times from the same start. When the
+        // processor has AVX2, the baseline copy runs too, alternating with it so that both see
+        // the same machine.
+        var fastEpochs: [Double] = [], fastCPU: [Double] = [], baselineEpochs: [Double] = []
         var accuracy = 0.0
+        let compareBaseline = FastKernel.InstructionSet.detected != .baseline
         for _ in 0 ..< runs {
             let (seconds, cpu, result) = try BenchData.epoch(start, train, epochSize: epochSize, batchSize: 1, kernel: .fast)
             fastEpochs.append(seconds)
             fastCPU.append(cpu)
             accuracy = try result.network.evaluate(on: test).accuracy
+            if compareBaseline {
+                baselineEpochs.append(try BenchData.epoch(
+                    start, train, epochSize: epochSize, batchSize: 1, kernel: .fastBaseline).seconds)
+            }
         }
+        report.baselineEpochSeconds = compareBaseline ? BenchStats.median(baselineEpochs) : nil
         report.fastEpochSeconds = BenchStats.median(fastEpochs)
         report.fastEpochSpread = [fastEpochs.min() ?? 0, fastEpochs.max() ?? 0]
         report.fastEpochCPUSeconds = BenchStats.median(fastCPU)
@@ -420,12 +430,17 @@ enum BenchNumpy {
 struct BenchReport: Encodable {
     var cpu: String
     var cores: Int
+    /// What the fast kernel ran with, and what its baseline copy uses.
+    var instructionSet: String
+    var baselineInstructionSet: String
     var runs: Int
     var epochSize: Int
     var batchSize: Int
     var loadSeconds: Double
     var fastEpochSeconds = 0.0
     var fastEpochSpread: [Double] = []
+    /// The fast kernel's baseline copy, when the fast one used AVX2.
+    var baselineEpochSeconds: Double?
     var fastEpochCPUSeconds = 0.0
     var batchEpochCPUSeconds = 0.0
     var loadAverage: Double?
@@ -450,7 +465,8 @@ struct BenchReport: Encodable {
     var referenceSpeedup: Double { referenceEpochSeconds / fastEpochSeconds }
 
     enum CodingKeys: String, CodingKey {
-        case cpu, cores, runs, epochSize, batchSize, loadSeconds, fastEpochSeconds, fastEpochSpread
+        case cpu, cores, instructionSet, baselineInstructionSet, runs, epochSize, batchSize, loadSeconds
+        case fastEpochSeconds, fastEpochSpread, baselineEpochSeconds
         case fastEpochCPUSeconds, batchEpochCPUSeconds, loadAverage
         case fastAccuracyAfterOneEpoch, batchEpochSeconds, referenceSamples, referenceEpochSeconds
         case trainEvaluateWallSeconds, trainEvaluateSeconds, trainEvaluatePeakMB, trainEvaluateAccuracy
@@ -462,6 +478,9 @@ struct BenchReport: Encodable {
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(cpu, forKey: .cpu); try c.encode(cores, forKey: .cores); try c.encode(runs, forKey: .runs)
+        try c.encode(instructionSet, forKey: .instructionSet)
+        try c.encode(baselineInstructionSet, forKey: .baselineInstructionSet)
+        try c.encodeIfPresent(baselineEpochSeconds, forKey: .baselineEpochSeconds)
         try c.encode(epochSize, forKey: .epochSize); try c.encode(batchSize, forKey: .batchSize)
         try c.encode(loadSeconds, forKey: .loadSeconds)
         try c.encode(fastEpochSeconds, forKey: .fastEpochSeconds); try c.encode(fastEpochSpread, forKey: .fastEpochSpread)
@@ -491,8 +510,12 @@ struct BenchReport: Encodable {
     var text: String {
         func f(_ value: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", value) }
         var rows: [(String, String, String)] = []
-        rows.append(("per-sample SGD, fast kernel", "\(f(fastEpochSeconds)) s/epoch",
+        rows.append(("per-sample SGD, fast kernel (\(instructionSet))", "\(f(fastEpochSeconds)) s/epoch",
                      "median of \(runs) (\(f(fastEpochCPUSeconds)) s CPU); \(f(fastSamplesPerSecond / 1e6, 2)) M samples/s; range \(f(fastEpochSpread.first ?? 0))–\(f(fastEpochSpread.last ?? 0)) s"))
+        if let baselineEpochSeconds {
+            rows.append(("per-sample SGD, fast-baseline (\(baselineInstructionSet))", "\(f(baselineEpochSeconds)) s/epoch",
+                         "median of \(runs), alternating with the row above; \(instructionSet) gains \(f(baselineEpochSeconds / fastEpochSeconds, 2))×"))
+        }
         rows.append(("per-sample SGD, reference kernel", "\(f(referenceEpochSeconds, 2)) s/epoch",
                      "1 run of \(referenceSamples) samples, extrapolated; fast is \(f(referenceSpeedup, 1))×"))
         if let numpyEpochSeconds, let numpySamples, let numpySpeedup {

@@ -171,7 +171,7 @@ struct Q2TrainingOptions: ParsableArguments {
             help: ArgumentHelp("Train on the first N training images only (default: all).", valueName: "N"))
     var trainLimit: Int?
 
-    @Option(help: "Training code: fast (Float32, SIMD, sparse first layer) or reference (plain Double loops, same algorithm).")
+    @Option(help: "Training code: fast (Float32, SIMD, sparse first layer; AVX2+FMA when the processor has it), fast-baseline (the same without AVX2) or reference (plain Double loops, same algorithm).")
     var kernel = TrainingKernelKind.fast
 
     @Option(help: ArgumentHelp("Write the trained weights to this .npz (an interrupted run writes <name>.partial.npz).",

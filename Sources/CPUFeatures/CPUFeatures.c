@@ -1,0 +1,13 @@
+// See include/CPUFeatures.h. `__builtin_cpu_supports` (GCC and Clang) reads CPUID and, for AVX,
+// also checks with XGETBV that the operating system saves the 256-bit registers.
+
+#include "CPUFeatures.h"
+
+int gdlab_cpu_has_avx2_fma(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
