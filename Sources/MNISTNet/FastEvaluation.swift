@@ -1,8 +1,12 @@
 // Evaluation of the MLP on a dataset (Question 2): the same Double arithmetic as the dense
-// reference `MLP.evaluateDense`, in the same order, but the first layer skips the zero pixels.
-// A zero pixel only adds ±0 to the first layer's sums, so every number is bit-identical.
+// reference `MLP.evaluateDense`, in the same order, but the first layer skips the zero pixels
+// and the layer sums run four units at a time (`EvaluationLayers`, in SGDKernel). A zero pixel
+// only adds ±0 to the first layer's sums and each lane rounds as the scalar loop does, so every
+// number is bit-identical. The two modules declare the same names: they are spelled out.
 
 import Foundation
+import SGDKernel
+import SGDKernelAVX2
 
 extension MLP {
     /// Runs the network on every image of `data`: loss, accuracy, predictions, confusion matrix,
@@ -19,24 +23,48 @@ extension MLP {
     /// unchanged, so with finite weights the two agree bit for bit (the tests check it). The
     /// layers after the first, the sigmoid and the log-softmax are the reference's own functions.
     ///
+    /// The sums run four units at a time (`EvaluationLayers`), with AVX2 where the processor
+    /// has it; each lane rounds exactly as the scalar loop, so this changes no bit either.
+    ///
     /// - Throws: `ConfigurationError.incompatible` when image size or labels do not fit.
     /// - Complexity: O(count · (non-zero pixels · n₁ + weights of layers 2…L)).
     public func evaluate(on data: ImageDataset, scaling: InputScaling = .unit) throws -> Evaluation {
+        try evaluate(on: data, scaling: scaling, instructionSet: .detected)
+    }
+
+    /// `evaluate(on:scaling:)` with the given copy of the layer sums (the tests run both).
+    func evaluate(on data: ImageDataset, scaling: InputScaling, instructionSet: FastKernel.InstructionSet) throws
+        -> Evaluation
+    {
         try checkCompatible(with: data)
         let classes = outputCount, layerCount = layers.count
         let sizes = layerSizes, n0 = inputCount, n1 = sizes[1]
-        // All parameters in one flat buffer (each layer's W then b, as in `layers`), all
-        // activations in another: a¹ (n₁) | a² (n₂) | … | logits (n_L) | log-probabilities (n_L).
+        // Every layer's W and b in one flat buffer, each row padded to c = ⌈n_out / 4⌉ lanes of
+        // four (`EvaluationLayers`); activations likewise: a¹ | a² | … | logits, padded, then
+        // the log-probabilities (n_L).
+        let chunks = sizes.map { ($0 + 3) / 4 }
         var weightOffsets: [Int] = [], biasOffsets: [Int] = [], parameters: [Double] = []
-        for layer in layers {
-            weightOffsets.append(parameters.count); parameters += layer.weights
-            biasOffsets.append(parameters.count); parameters += layer.biases
+        for (l, layer) in layers.enumerated() {
+            let stride = 4 * chunks[l + 1], nOut = layer.outputCount
+            weightOffsets.append(parameters.count)
+            var block = [Double](repeating: 0, count: layer.inputCount * stride + stride)
+            for i in 0 ..< layer.inputCount {
+                for j in 0 ..< nOut { block[i * stride + j] = layer.weights[i * nOut + j] }
+            }
+            for j in 0 ..< nOut { block[layer.inputCount * stride + j] = layer.biases[j] }
+            parameters += block
+            biasOffsets.append(weightOffsets[l] + layer.inputCount * stride)
         }
         var activationOffsets = [0]
-        for l in 1 ... layerCount { activationOffsets.append(activationOffsets[l - 1] + sizes[l]) }
+        for l in 1 ... layerCount { activationOffsets.append(activationOffsets[l - 1] + 4 * chunks[l]) }
         let logOffset = activationOffsets[layerCount]
         var activations = [Double](repeating: 0, count: logOffset + classes)
         let table = (0 ... 255).map { scaling == .unit ? Double($0) / 255 : Double($0) }  // as `Workspace`
+        // The current image's non-zero pixels: their indices and input values.
+        let indices = UnsafeMutablePointer<Int>.allocate(capacity: n0)
+        let values = UnsafeMutablePointer<Double>.allocate(capacity: n0)
+        defer { indices.deallocate(); values.deallocate() }
+        let wide = instructionSet == .avx2 && FastKernel.InstructionSet.available.contains(.avx2)
 
         var predictions = [UInt8](repeating: 0, count: data.count)
         var maxProbabilities = [Double](repeating: 0, count: data.count)
@@ -52,26 +80,44 @@ extension MLP {
                         let p = p.baseAddress!, act = act.baseAddress!
                         for n in 0 ..< data.count {
                             // Layer 1, sparse: z¹ = b¹ + Σ_{x_i ≠ 0} x_i W¹[i, :], i increasing.
-                            let w1 = p + weightOffsets[0], b1 = p + biasOffsets[0], z1 = act
-                            for j in 0 ..< n1 { z1[j] = b1[j] }
                             let image = pixels.baseAddress! + n * n0
-                            for i in 0 ..< n0 where image[i] != 0 {
-                                let x = table[Int(image[i])], row = w1 + i * n1
-                                for j in 0 ..< n1 { z1[j] += x * row[j] }
+                            var count = 0, i = 0
+                            while i < n0 {  // eight zero pixels (most of the border) in one test
+                                if i + 8 <= n0, UnsafeRawPointer(image).loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0 {
+                                    i += 8
+                                    continue
+                                }
+                                for k in i ..< min(i + 8, n0) where image[k] != 0 {
+                                    indices[count] = k
+                                    values[count] = table[Int(image[k])]
+                                    count += 1
+                                }
+                                i += 8
+                            }
+                            let z1 = act
+                            if wide {
+                                SGDKernelAVX2.EvaluationLayers.sparse(
+                                    z: z1, bias: p + biasOffsets[0], weights: p + weightOffsets[0], chunks: chunks[1],
+                                    indices: indices, values: values, count: count)
+                            } else {
+                                SGDKernel.EvaluationLayers.sparse(
+                                    z: z1, bias: p + biasOffsets[0], weights: p + weightOffsets[0], chunks: chunks[1],
+                                    indices: indices, values: values, count: count)
                             }
                             for j in 0 ..< n1 { z1[j] = Activation.sigmoid(z1[j]) }
-                            // Layers 2 … L: `denseForward`'s loop, then σ for hidden layers.
+                            // Layers 2 … L: `denseForward`'s sums, then σ for hidden layers.
                             for l in 1 ..< layerCount {
-                                let nIn = sizes[l], nOut = sizes[l + 1]
+                                let z = act + activationOffsets[l], a = act + activationOffsets[l - 1]
                                 let w = p + weightOffsets[l], b = p + biasOffsets[l]
-                                let a = act + activationOffsets[l - 1], z = act + activationOffsets[l]
-                                for j in 0 ..< nOut { z[j] = b[j] }
-                                for i in 0 ..< nIn {
-                                    let ai = a[i], row = w + i * nOut
-                                    for j in 0 ..< nOut { z[j] += ai * row[j] }
+                                if wide {
+                                    SGDKernelAVX2.EvaluationLayers.dense(
+                                        z: z, bias: b, weights: w, chunks: chunks[l + 1], input: a, inputs: sizes[l])
+                                } else {
+                                    SGDKernel.EvaluationLayers.dense(
+                                        z: z, bias: b, weights: w, chunks: chunks[l + 1], input: a, inputs: sizes[l])
                                 }
                                 if l < layerCount - 1 {
-                                    for j in 0 ..< nOut { z[j] = Activation.sigmoid(z[j]) }
+                                    for j in 0 ..< sizes[l + 1] { z[j] = Activation.sigmoid(z[j]) }
                                 }
                             }
                             let logits = act + activationOffsets[layerCount - 1], logp = act + logOffset

@@ -270,20 +270,25 @@ final class FastKernelTests: XCTestCase {
         XCTAssertEqual(result.network, try Self.train(net, data, .fast, limit: 8).network)
     }
 
-    /// `MLP.evaluate` (sparse first layer) equals the dense reference `evaluateDense` bit for bit.
+    /// `MLP.evaluate` (sparse first layer, four-lane sums) equals the dense reference
+    /// `evaluateDense` bit for bit.
     func testSparseEvaluationEqualsDenseEvaluation() throws {
         let test = try MNISTSets.test.get().prefix(2000)
         let train = try MNISTSets.train.get()
         let trained = try Self.train(try MLP(), train, .fast, lr: 0.03, limit: 1000).network
-        for (net, scaling) in [(try MLP(), InputScaling.unit), (trained, .unit), (trained, .raw)] {
+        // Also unit counts that leave 1, 2 and 3 lanes in a group of four (17, 5, 10 units).
+        let odd = try MLP(layerSizes: [784, 17, 5, 10], seed: 3)
+        for (net, scaling) in [(try MLP(), InputScaling.unit), (trained, .unit), (trained, .raw), (odd, .unit), (odd, .raw)] {
             let dense = try net.evaluateDense(on: test, scaling: scaling)
-            let sparse = try net.evaluate(on: test, scaling: scaling)
-            XCTAssertEqual(sparse.predictions, dense.predictions)
-            XCTAssertEqual(sparse.averageLoss, dense.averageLoss)
-            XCTAssertEqual(sparse.maxProbabilities, dense.maxProbabilities)
-            XCTAssertEqual(sparse.trueClassProbabilities, dense.trueClassProbabilities)
-            XCTAssertEqual(sparse.confusion, dense.confusion)
-            XCTAssertEqual(sparse.saturation, dense.saturation)
+            for set in FastKernel.InstructionSet.allCases {
+                let sparse = try net.evaluate(on: test, scaling: scaling, instructionSet: set)
+                XCTAssertEqual(sparse.predictions, dense.predictions, "\(set)")
+                XCTAssertEqual(sparse.averageLoss, dense.averageLoss, "\(set)")
+                XCTAssertEqual(sparse.maxProbabilities, dense.maxProbabilities, "\(set)")
+                XCTAssertEqual(sparse.trueClassProbabilities, dense.trueClassProbabilities, "\(set)")
+                XCTAssertEqual(sparse.confusion, dense.confusion, "\(set)")
+                XCTAssertEqual(sparse.saturation, dense.saturation, "\(set)")
+            }
         }
         XCTAssertThrowsError(try MLP(layerSizes: [6, 4, 3]).evaluate(on: test))
     }

@@ -121,6 +121,16 @@ struct Bench: ParsableCommand {
         report.fastEpochCPUSeconds = BenchStats.median(fastCPU)
         report.fastAccuracyAfterOneEpoch = accuracy
 
+        // Evaluation of the test set (loss, accuracy, confusion, saturation), as after each epoch.
+        var evaluations: [Double] = []
+        for _ in 0 ..< runs {
+            let clock = BenchClock.now()
+            _ = try start.evaluate(on: test)
+            evaluations.append(BenchClock.now() - clock)
+        }
+        report.evaluateSeconds = BenchStats.median(evaluations)
+        report.evaluateCount = test.count
+
         // Mini-batch, fast kernel.
         var batchEpochs: [Double] = [], batchCPU: [Double] = []
         for _ in 0 ..< runs {
@@ -441,6 +451,9 @@ struct BenchReport: Encodable {
     var fastEpochSpread: [Double] = []
     /// The fast kernel's baseline copy, when the fast one used AVX2.
     var baselineEpochSeconds: Double?
+    /// One evaluation of the test set.
+    var evaluateSeconds = 0.0
+    var evaluateCount = 0
     var fastEpochCPUSeconds = 0.0
     var batchEpochCPUSeconds = 0.0
     var loadAverage: Double?
@@ -466,7 +479,7 @@ struct BenchReport: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case cpu, cores, instructionSet, baselineInstructionSet, runs, epochSize, batchSize, loadSeconds
-        case fastEpochSeconds, fastEpochSpread, baselineEpochSeconds
+        case fastEpochSeconds, fastEpochSpread, baselineEpochSeconds, evaluateSeconds, evaluateCount
         case fastEpochCPUSeconds, batchEpochCPUSeconds, loadAverage
         case fastAccuracyAfterOneEpoch, batchEpochSeconds, referenceSamples, referenceEpochSeconds
         case trainEvaluateWallSeconds, trainEvaluateSeconds, trainEvaluatePeakMB, trainEvaluateAccuracy
@@ -481,6 +494,7 @@ struct BenchReport: Encodable {
         try c.encode(instructionSet, forKey: .instructionSet)
         try c.encode(baselineInstructionSet, forKey: .baselineInstructionSet)
         try c.encodeIfPresent(baselineEpochSeconds, forKey: .baselineEpochSeconds)
+        try c.encode(evaluateSeconds, forKey: .evaluateSeconds); try c.encode(evaluateCount, forKey: .evaluateCount)
         try c.encode(epochSize, forKey: .epochSize); try c.encode(batchSize, forKey: .batchSize)
         try c.encode(loadSeconds, forKey: .loadSeconds)
         try c.encode(fastEpochSeconds, forKey: .fastEpochSeconds); try c.encode(fastEpochSpread, forKey: .fastEpochSpread)
@@ -528,6 +542,8 @@ struct BenchReport: Encodable {
             rows.append(("mini-batch SGD, B = \(batchSize), numpy", "\(f(numpyBatchEpochSeconds, 2)) s/epoch",
                          "1 run of \(numpyBatchSamples) samples, extrapolated; gdlab is \(f(numpyBatchEpochSeconds / batchEpochSeconds, 1))×"))
         }
+        rows.append(("evaluating the test set", "\(f(evaluateSeconds)) s",
+                     "median of \(runs); \(evaluateCount) images: loss, accuracy, confusion, saturation (Double)"))
         rows.append(("train + evaluate, 3 epochs", "\(f(trainEvaluateWallSeconds, 2)) s wall",
                      "fresh process: load + train + 3 test evaluations (\(f(trainEvaluateSeconds, 2)) s inside); median of \(runs)"))
         rows.append(("  peak memory of that run", "\(f(trainEvaluatePeakMB, 0)) MB", "ru_maxrss"))
