@@ -9,12 +9,14 @@ import MNISTNet
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time Question 2's training (fast and reference kernels, mini-batch) against numpy.",
+        abstract: "Time Question 2's training (fast and reference kernels, mini-batch, numpy) and evaluation.",
         discussion: """
             Build with `swift build -c release` first: debug builds are 10–50× slower.
-            numpy runs bench/reference.py (found beside the repository or the current folder, or
-            --reference) on the first --numpy-limit samples, extrapolated to an epoch; it is
-            skipped with one line when python3 or numpy is missing.
+
+            The fast kernel runs with AVX2+FMA when the processor has it; its baseline copy is then \
+            timed too, alternating with it. numpy runs bench/reference.py (found beside the repository \
+            or the current folder, or --reference) on the first --numpy-limit samples, extrapolated to \
+            an epoch; it is skipped with one line when python3 or numpy is missing.
             """)
 
     @Option(help: "Timed repetitions of each gdlab measurement; the median is reported (1…100).")

@@ -11,7 +11,7 @@ struct Q1B: ParsableCommand {
         commandName: "q1b",
         abstract: "Q1(b): contraction factors ρᵢ = 1 − η·aᵢ measured and w(t) = ρᵗ·w(0) checked.",
         discussion: """
-            Figures: <out>/q1b-trajectory.png (iterates over the contours of L) and
+            Figures: <out>/q1b-trajectory.png (iterates over the contours of L) and \
             <out>/q1b-coordinates.png (|wᵢ(t)| simulated, with the closed form |ρᵢ|ᵗ·|wᵢ(0)|).
             """)
 

@@ -11,7 +11,7 @@ struct Q1C: ParsableCommand {
         commandName: "q1c",
         abstract: "Q1(c): convergence exactly for 0 < η < 2/max(a, b); the boundary cases shown.",
         discussion: """
-            Figures: <out>/q1c-rates.png (max|ρᵢ| against η, stable band shaded),
+            Figures: <out>/q1c-rates.png (max|ρᵢ| against η, stable band shaded), \
             <out>/q1c-trajectories.png and <out>/q1c-loss.png (η below, at and above 2/max(a, b)).
             """)
 

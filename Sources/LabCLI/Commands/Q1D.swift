@@ -11,8 +11,8 @@ struct Q1D: ParsableCommand {
         commandName: "q1d",
         abstract: "Q1(d): iterations to ε grow like κ at η* and like √κ with heavy-ball momentum.",
         discussion: """
-            a = κ·b for each κ. Figures: <out>/q1d-iterations.png (log–log, measured over theory),
-            <out>/q1d-zigzag.png (GD at η* and heavy ball for --zigzag-kappa),
+            a = κ·b for each κ. Figures: <out>/q1d-iterations.png (log–log, measured over theory), \
+            <out>/q1d-zigzag.png (GD at η* and heavy ball for --zigzag-kappa), \
             <out>/q1d-heatmap.png (iterations to ε over (η, κ) with η = 2/max and η = 2/(a+b)).
             """)
 
