@@ -117,6 +117,37 @@ final class FigureWriterTests: XCTestCase {
         XCTAssertEqual(names(writer.written), figures.prefix(3).flatMap { [$0.name + ".csv", $0.name + ".png"] } + [figures[3].name + ".csv"])
     }
 
+    /// gnuplots started side by side must not inherit each other's pipes (a leaked stdin or
+    /// stdout would keep the other gnuplot from seeing end-of-file until the inheriting one
+    /// exits). A fake gnuplot lists its open descriptors; none beyond 0, 1, 2 may be a pipe. This
+    /// catches a launcher that passes open pipes on; the narrower race `Gnuplot.launching`
+    /// closes (a pipe made between Process's descriptor scan and its spawn) is too brief to be
+    /// provoked reliably here.
+    func testConcurrentGnuplotsDoNotInheritEachOthersPipes() throws {
+        let bin = folder.appendingPathComponent("fake-bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let script = bin.appendingPathComponent("gnuplot")
+        try "#!/bin/sh\ncat > /dev/null\nls -l /proc/$$/fd\n".write(to: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        setenv("PATH", bin.path + ":/usr/bin:/bin", 1)
+        defer { setenv("PATH", path, 1) }
+
+        let listings = Batch.map(24, width: 8) { _ in
+            Result { String(decoding: try Gnuplot.run(script: "plot x\n", timeout: 30), as: UTF8.self) }
+        }
+        for listing in listings {
+            let text = try listing.get()
+            let leaked = text.split(separator: "\n").filter { line in
+                guard let arrow = line.range(of: " -> ") else { return false }
+                let fd = Int(line[..<arrow.lowerBound].split(separator: " ").last ?? "") ?? -1
+                return fd > 2 && line[arrow.upperBound...].hasPrefix("pipe:")
+            }
+            XCTAssertEqual(leaked, [], text)
+            XCTAssertTrue(text.contains("0 -> pipe:"), "the listing is the fake gnuplot's: \(text)")
+        }
+    }
+
     func testBatchMapKeepsJobOrder() {
         for width in [1, 2, 3, 8] {
             let results = Batch.map(20, width: width) { index -> Int in

@@ -89,19 +89,11 @@ enum Gnuplot {
         let process = Process()
         process.executableURL = executable
         process.arguments = []
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
         let exited = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in exited.signal() }
         // gnuplot may exit early (a syntax error); writing to its closed stdin must not kill us.
         ignoreBrokenPipes()
-        do {
-            try process.run()
-        } catch {
-            throw GnuplotError.failed(status: -1, message: "could not start \(executable.path): \(error)")
-        }
+        let (stdin, stdout, stderr) = try launch(process, executable: executable)
         let deadline = DispatchTime.now() + limit
 
         let input = stdin.fileHandleForWriting
@@ -124,6 +116,28 @@ enum Gnuplot {
             throw GnuplotError.failed(status: process.terminationStatus, message: String(decoding: text, as: UTF8.self))
         }
         return png
+    }
+
+    /// Held while a gnuplot's pipes are made and it is started. Foundation's pipes are not
+    /// close-on-exec, and `Process.run` closes in the child only the descriptors open when it
+    /// looks; a pipe made by another thread in between would leak into this child, and that
+    /// gnuplot's stdin or stdout would then not reach end-of-file until this one exited.
+    private static let launching = NSLock()
+
+    /// Makes the three pipes, attaches them and starts `process`, one launch at a time.
+    private static func launch(_ process: Process, executable: URL) throws -> (Pipe, Pipe, Pipe) {
+        launching.lock()
+        defer { launching.unlock() }
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        do {
+            try process.run()
+        } catch {
+            throw GnuplotError.failed(status: -1, message: "could not start \(executable.path): \(error)")
+        }
+        return (stdin, stdout, stderr)
     }
 
     /// Ends a gnuplot that ran out of time: SIGTERM to its process group (`Process` starts it in
