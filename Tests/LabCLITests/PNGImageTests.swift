@@ -124,6 +124,20 @@ final class PNGImageTests: XCTestCase {
         }
     }
 
+    /// Noise does not compress: the encoded file comes close to the size bound the single-pass
+    /// encoder allocates, must stay within it, and must read back unchanged.
+    func testIncompressibleNoiseEncodesWithinTheBoundAndReadsBack() throws {
+        var generator = SeededGenerator(seed: 0xB0B)
+        for (width, height, layout) in [(1, 1, PNGImage.Layout.gray), (640, 480, .rgb), (97, 1001, .rgba)] {
+            let pixels = (0..<(width * height * layout.channels)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            let image = PNGImage(width: width, height: height, layout: layout, pixels: pixels)
+            let data = try image.pngData()
+            XCTAssertLessThanOrEqual(data.count, image.encodedSizeBound, "\(width)×\(height) \(layout)")
+            XCTAssertGreaterThan(data.count, pixels.count, "noise cannot be compressed, so the test reaches the bound's region")
+            XCTAssertEqual(try PNGImage.decode(data, as: layout), image, "\(width)×\(height) \(layout)")
+        }
+    }
+
     func testHostileInputsGiveTheirExactErrors() throws {
         let file = { (name: String, bytes: Data) -> URL in
             let url = self.temporary.appendingPathComponent(name)

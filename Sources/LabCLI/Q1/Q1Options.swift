@@ -109,7 +109,8 @@ enum Q1Format {
 
 /// Presents a Question 1 result: figures, then text or JSON, then the gnuplot verdict.
 enum Q1Presenter {
-    /// Writes `figures` (PNG + CSV) and `rasters` (PNG) into `options.out`, prints `text` or
+    /// Writes `figures` (PNG + CSV) and `rasters` (PNG) into `options.out`, all at once (see
+    /// `FigureWriter.write(_:rasters:)`; the list of files keeps the figures' order), prints `text` or
     /// `result` as JSON, and throws `LabError.incomplete` afterwards if gnuplot was missing.
     ///
     /// - Throws: `LabError.failed` when the folder cannot be written or gnuplot fails.
@@ -119,8 +120,7 @@ enum Q1Presenter {
         let writer: FigureWriter
         do {
             writer = try FigureWriter(folder: URL(fileURLWithPath: options.out))
-            for figure in figures { try writer.write(figure) }
-            for raster in rasters { try writer.write(raster) }
+            try writer.write(figures, rasters: rasters)
         } catch let error as LabError {
             throw error
         } catch {

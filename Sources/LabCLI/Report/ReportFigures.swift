@@ -1,9 +1,9 @@
 // The report's figures: gnuplot figures (with their CSV sidecars) and raster PNGs written into
-// the staging figures folder, each turned into a report block. A figure gnuplot cannot draw
-// (missing, or failing) becomes a note naming the file and the reason; the report goes on.
+// the staging figures folder, a question's figures in one concurrent batch, each turned into a
+// report block. A figure gnuplot cannot draw (missing, or failing) becomes a note naming
+// the file and the reason; the report goes on.
 
 import Foundation
-import LabSupport
 
 /// Writes the report's figures and remembers which are missing and why.
 final class ReportFigures {
@@ -21,39 +21,28 @@ final class ReportFigures {
     /// The figures that could not be drawn.
     var missing: [ReportFigure] { all.filter { $0.missingReason != nil } }
 
-    /// Draws `figure` with gnuplot and writes its sidecar.
+    /// Draws several labs' figures in one batch (see `FigureWriter.draw(_:rasters:)`: gnuplot
+    /// figures as concurrent processes, rasters encoded meanwhile) and returns each lab's blocks,
+    /// its figures then its rasters: a block shows the figure, or says why gnuplot did not draw it.
     ///
-    /// - Returns: the block that shows it, or says why it is missing.
-    /// - Throws: `FileWriteError` when a file cannot be written. gnuplot's own failures are
-    ///   recorded in the block, not thrown.
-    func draw(_ figure: Figure, caption: String) throws -> ReportBlock {
-        let before = writer.missing.count
-        var entry = ReportFigure(path: prefix + figure.name + ".png", dataPath: prefix + figure.name + ".csv",
-                                 caption: caption, missingReason: nil)
-        do {
-            try writer.write(figure)
-            if writer.missing.count > before {
-                entry.missingReason = writer.gnuplotError.map { "\($0)" } ?? GnuplotError.installHint
+    /// - Parameters:
+    ///   - labs: each lab's gnuplot figures and raster figures, in report order.
+    ///   - caption: the caption of the figure or raster with this file stem.
+    /// - Throws: `FileWriteError` when a file cannot be written, `PNGError` when libpng cannot
+    ///   encode a raster. gnuplot's own failures are recorded in the blocks, not thrown.
+    func draw(_ labs: [(figures: [Figure], rasters: [RasterFigure])], caption: (String) -> String) throws -> [[ReportBlock]] {
+        var failures = try writer.draw(labs.flatMap(\.figures), rasters: labs.flatMap(\.rasters))[...]
+        return labs.map { lab in
+            let drawn = zip(lab.figures, failures.prefix(lab.figures.count)).map { figure, failure in
+                ReportFigure(path: prefix + figure.name + ".png", dataPath: prefix + figure.name + ".csv",
+                             caption: caption(figure.name), missingReason: failure.map { "\($0)" })
             }
-        } catch let error as GnuplotError {
-            entry.missingReason = "\(error)"
+            failures = failures.dropFirst(lab.figures.count)
+            let rasters = lab.rasters.map { raster in
+                ReportFigure(path: prefix + raster.name + ".png", dataPath: nil, caption: caption(raster.name), missingReason: nil)
+            }
+            all += drawn + rasters
+            return (drawn + rasters).map { .figure($0) }
         }
-        all.append(entry)
-        return .figure(entry)
-    }
-
-    /// Writes a raster figure (drawn with libpng, no gnuplot needed) as `<name>.png`.
-    ///
-    /// - Throws: `PNGError` when libpng cannot encode it, `FileWriteError` when it cannot be written.
-    func raster(_ figure: RasterFigure, caption: String) throws -> ReportBlock {
-        try raster(try figure.canvas.pngData(), name: figure.name, caption: caption)
-    }
-
-    /// Writes a PNG made without gnuplot as `<name>.png`.
-    func raster(_ png: Data, name: String, caption: String) throws -> ReportBlock {
-        try AtomicFile.write(png, to: writer.folder.appendingPathComponent(name + ".png"))
-        let entry = ReportFigure(path: prefix + name + ".png", dataPath: nil, caption: caption, missingReason: nil)
-        all.append(entry)
-        return .figure(entry)
     }
 }

@@ -15,18 +15,24 @@ enum ReportQuestion1 {
         var q1d: Q1D.Result
     }
 
-    /// Runs the four labs, draws their figures, and returns the section and the numbers.
+    /// Runs the four labs, draws their figures (in one batch), and returns the section and the numbers.
     ///
     /// - Throws: `FileWriteError` when a figure cannot be written; `LabError` from a lab.
     static func build(figures: ReportFigures, progress: ReportProgress) throws -> (section: ReportSection, results: Results) {
         let a = try progress.step("q1a: gradient, minimiser, gradient check, descent") { try Q1A.compute(.init()) }
-        let sa = try subsection(Q1A.self, a, answer: answer(a), figures: figures, progress: progress)
         let b = try progress.step("q1b: contraction factors and the closed form") { try Q1B.compute(.init()) }
-        let sb = try subsection(Q1B.self, b, answer: answer(b), figures: figures, progress: progress)
         let c = try progress.step("q1c: stability sweep and boundary cases") { try Q1C.compute(.init()) }
-        let sc = try subsection(Q1C.self, c, answer: answer(c), figures: figures, progress: progress)
         let d = try progress.step("q1d: iterations against κ, momentum, heat map") { try Q1D.compute(.init()) }
-        let sd = try subsection(Q1D.self, d, answer: answer(d), figures: figures, progress: progress)
+        // All nine figures in one batch: gnuplot processes run side by side.
+        let drawn = try progress.step("q1a–q1d: figures") {
+            try figures.draw([(Q1A.figures(for: a, title: nil), []), (Q1B.figures(for: b, title: nil), []),
+                              (Q1C.figures(for: c, title: nil), []), (Q1D.figures(for: d, title: nil), [])],
+                             caption: { captions[$0] ?? $0 })
+        }
+        let sa = subsection(Q1A.self, a, answer: answer(a), figures: drawn[0])
+        let sb = subsection(Q1B.self, b, answer: answer(b), figures: drawn[1])
+        let sc = subsection(Q1C.self, c, answer: answer(c), figures: drawn[2])
+        let sd = subsection(Q1D.self, d, answer: answer(d), figures: drawn[3])
         let section = ReportSection(
             id: "question-1", title: "Question 1 — gradient descent on L(w) = ½(a·w₁² + b·w₂²)",
             blocks: [.paragraph(
@@ -50,9 +56,10 @@ enum ReportQuestion1 {
         "q1d-heatmap": "Q1(d): iterations to ε over (η, κ), with η = 2/max(a, b) and η* = 2/(a + b) drawn on it",
     ]
 
+    /// One lab's subsection: its question, answer, measured checks and `figures` (its drawn blocks).
     private static func subsection<Lab: Q1Lab>(
-        _ lab: Lab.Type, _ result: Lab.Result, answer: String, figures: ReportFigures, progress: ReportProgress
-    ) throws -> ReportSection {
+        _ lab: Lab.Type, _ result: Lab.Result, answer: String, figures: [ReportBlock]
+    ) -> ReportSection {
         let name = Lab.worksheet
         let worksheet = ReportWorksheet(name: name)
         var blocks: [ReportBlock] = []
@@ -60,12 +67,7 @@ enum ReportQuestion1 {
         blocks.append(.answer(answer))
         blocks.append(.paragraph("Measured checks (the output of `lab \(name)`):"))
         blocks.append(.preformatted(Lab.text(for: result)))
-        let drawn = try progress.step("\(name): figures") {
-            try Lab.figures(for: result, title: nil).map { figure in
-                try figures.draw(figure, caption: captions[figure.name] ?? figure.name)
-            }
-        }
-        blocks += drawn
+        blocks += figures
         blocks.append(.paragraph("Derivation, what to look for in the figures, and an exercise: `lab \(name) --explain` (labs/\(name).md)."))
         return ReportSection(id: name, title: worksheet.title ?? "Question \(name.dropFirst())", blocks: blocks)
     }

@@ -118,13 +118,18 @@ enum ReportQuestion2 {
         train.settings.network = portable(train.settings.network)
         if let loaded { train.start = loaded }
 
-        var sections: [ReportSection] = []
-        sections.append(try subsection(Q2Init.self, initial, answer: answer(initial), tables: [], figures: figures, progress: progress))
-        sections.append(try subsection(Q2Forward.self, forward, answer: answer(forward), tables: [], figures: figures, progress: progress))
-        sections.append(try subsection(Q2Backprop.self, check, answer: answer(check), tables: [gradientTable(check)],
-                                       figures: figures, progress: progress))
-        sections.append(try subsection(Q2Train.self, train, answer: answer(train), tables: [epochTable(train)],
-                                       figures: figures, progress: progress))
+        // All of Question 2's figures in one batch: gnuplot processes and rasters side by side.
+        let drawn = try progress.step("q2-init … q2-train: figures") {
+            try figures.draw([lab(Q2Init.self, initial), lab(Q2Forward.self, forward),
+                              lab(Q2Backprop.self, check), lab(Q2Train.self, train)],
+                             caption: { captions[$0] ?? $0 })
+        }
+        let sections = [
+            subsection(Q2Init.self, initial, answer: answer(initial), tables: [], figures: drawn[0]),
+            subsection(Q2Forward.self, forward, answer: answer(forward), tables: [], figures: drawn[1]),
+            subsection(Q2Backprop.self, check, answer: answer(check), tables: [gradientTable(check)], figures: drawn[2]),
+            subsection(Q2Train.self, train, answer: answer(train), tables: [epochTable(train)], figures: drawn[3]),
+        ]
         let section = ReportSection(
             id: "question-2", title: "Question 2 — an MNIST MLP from scratch",
             blocks: [.paragraph(
@@ -193,10 +198,16 @@ enum ReportQuestion2 {
         "q2-train-mistakes": "Q2 training: the test images the trained network gets wrong with the highest confidence",
     ]
 
+    /// A lab's figures and rasters, untitled, as the report draws them.
+    private static func lab<Lab: Q2Lab>(_ lab: Lab.Type, _ result: Lab.Result) -> (figures: [Figure], rasters: [RasterFigure]) {
+        (Lab.figures(for: result, title: nil), Lab.rasters(for: result, title: nil))
+    }
+
+    /// One lab's subsection: its question, answer, tables, measured checks and `figures` (its
+    /// drawn blocks).
     private static func subsection<Lab: Q2Lab>(
-        _ lab: Lab.Type, _ result: Lab.Result, answer: String, tables: [ReportBlock],
-        figures: ReportFigures, progress: ReportProgress
-    ) throws -> ReportSection {
+        _ lab: Lab.Type, _ result: Lab.Result, answer: String, tables: [ReportBlock], figures: [ReportBlock]
+    ) -> ReportSection {
         let name = Lab.worksheet
         let worksheet = ReportWorksheet(name: name)
         var blocks: [ReportBlock] = []
@@ -205,16 +216,7 @@ enum ReportQuestion2 {
         blocks += tables
         blocks.append(.paragraph("Measured checks (the output of `lab \(name)` with the same options):"))
         blocks.append(.preformatted(Lab.text(for: result)))
-        let drawn = try progress.step("\(name): figures") { () -> [ReportBlock] in
-            var blocks = try Lab.figures(for: result, title: nil).map { figure in
-                try figures.draw(figure, caption: captions[figure.name] ?? figure.name)
-            }
-            for raster in Lab.rasters(for: result, title: nil) {
-                blocks.append(try figures.raster(raster, caption: captions[raster.name] ?? raster.name))
-            }
-            return blocks
-        }
-        blocks += drawn
+        blocks += figures
         blocks.append(.paragraph("Derivation, what to look for in the figures, and an exercise: `lab \(name) --explain` (labs/\(name).md)."))
         return ReportSection(id: name, title: worksheet.title ?? name, blocks: blocks)
     }

@@ -7,7 +7,7 @@ import Foundation
 import LabSupport
 
 /// A gnuplot figure: its file name, the data it plots and the commands that plot it.
-struct Figure {
+struct Figure: Sendable {
     /// File stem: the PNG is `<name>.png`, the sidecar `<name>.csv`.
     var name: String
     var width = 900
@@ -32,17 +32,29 @@ struct Figure {
 }
 
 /// A figure drawn without gnuplot (a libpng raster such as a digit grid): `<name>.png`.
-struct RasterFigure {
+struct RasterFigure: Sendable {
     var name: String
     var canvas: RasterCanvas
 }
 
 /// Writes figures and their sidecars into one folder and keeps account of what was written.
+///
+/// A batch is drawn concurrently: every gnuplot figure is a process of its own (at most
+/// `gnuplotLimit` at once) and raster figures are encoded on other threads meanwhile. The
+/// account (`written`, `missing`) is kept afterwards on the calling thread, in the batch's order
+/// (each figure's CSV then its PNG, then the rasters), so it reads exactly as if the figures had
+/// been written one after another.
 final class FigureWriter {
     let folder: URL
     private(set) var written: [URL] = []
     private(set) var missing: [String] = []
     private(set) var gnuplotError: GnuplotError?
+
+    /// The most gnuplot processes running at once: one per core and one more, so a core is
+    /// never idle while another gnuplot starts up or writes its PNG.
+    static let gnuplotLimit = ProcessInfo.processInfo.activeProcessorCount + 1
+    /// The most raster figures encoded at once (pure CPU work): one per core.
+    static let rasterLimit = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Prepares `folder` for writing (creating it if needed).
     ///
@@ -54,37 +66,46 @@ final class FigureWriter {
 
     /// Writes `figure.csv` always and `figure.png` when gnuplot can draw it.
     ///
-    /// - Throws: `FileWriteError` when a file cannot be written. A missing gnuplot is not
-    ///   thrown: it is recorded, and `finish()` reports it.
+    /// - Throws: `FileWriteError` when a file cannot be written, `GnuplotError` when gnuplot
+    ///   fails. A missing gnuplot is not thrown: it is recorded, and `finish()` reports it.
     func write(_ figure: Figure) throws {
-        let csv = folder.appendingPathComponent(figure.name + ".csv")
-        try AtomicFile.write((figure.sidecar ?? figure.data[0].table).csv, to: csv)
-        written.append(csv)
-        let png = folder.appendingPathComponent(figure.name + ".png")
-        do {
-            let bytes = try Gnuplot.run(script: figure.script)
-            guard bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) else {
-                throw GnuplotError.failed(status: 0, message: "gnuplot wrote no PNG for \(figure.name)")
-            }
-            try AtomicFile.write(bytes, to: png)
-            written.append(png)
-        } catch let error as GnuplotError {
-            if case .notInstalled = error {
-                missing.append(png.lastPathComponent)
-                gnuplotError = error
-            } else {
-                throw error
-            }
-        }
+        try write([figure])
     }
 
     /// Writes a raster figure as `<name>.png` (atomically) and records it.
     ///
     /// - Throws: `PNGError` when libpng cannot encode it, `FileWriteError` when it cannot be written.
     func write(_ raster: RasterFigure) throws {
-        let png = folder.appendingPathComponent(raster.name + ".png")
-        try AtomicFile.write(try raster.canvas.pngData(), to: png)
-        record(png)
+        try write([], rasters: [raster])
+    }
+
+    /// Writes a batch concurrently: each figure's CSV and PNG (as `write(_: Figure)` does) and
+    /// each raster's PNG.
+    ///
+    /// Every job runs to its end even when another fails, and every file is written atomically,
+    /// so a failure leaves complete files or none. The error thrown is the first in batch order,
+    /// the one writing the figures one by one would have met first.
+    ///
+    /// - Throws: `FileWriteError`, `GnuplotError` (other than a missing gnuplot, which is
+    ///   recorded for `finish()`), or `PNGError`.
+    func write(_ figures: [Figure], rasters: [RasterFigure] = []) throws {
+        let results = perform(figures, rasters: rasters)
+        for (figure, result) in zip(figures, results.figures) {
+            if let error = try account(figure, result), !error.isNotInstalled { throw error }
+        }
+        for url in try results.rasters.map({ try $0.get() }) { record(url) }
+    }
+
+    /// Writes a batch like `write(_:rasters:)` but keeps going past gnuplot's failures: for each
+    /// figure, `nil` when its PNG was drawn, else why gnuplot did not draw it (the CSV is there
+    /// either way). For `lab report`, which names a missing figure and goes on.
+    ///
+    /// - Throws: the first `FileWriteError` or `PNGError` in batch order.
+    func draw(_ figures: [Figure], rasters: [RasterFigure] = []) throws -> [GnuplotError?] {
+        let results = perform(figures, rasters: rasters)
+        let outcomes = try zip(figures, results.figures).map { try account($0, $1) }
+        for url in try results.rasters.map({ try $0.get() }) { record(url) }
+        return outcomes
     }
 
     /// Records a file written by other means (a libpng raster, a report) in the summary.
@@ -95,6 +116,84 @@ final class FigureWriter {
         if let gnuplotError, !missing.isEmpty {
             throw LabError.incomplete(
                 "\(missing.count) figure\(missing.count == 1 ? "" : "s") not drawn (\(missing.joined(separator: ", "))): \(gnuplotError)")
+        }
+    }
+
+    // MARK: - The batch
+
+    /// What became of one gnuplot figure.
+    private enum FigureResult: Sendable {
+        /// The sidecar could not be written (and gnuplot was not run).
+        case sidecarFailed(any Error)
+        /// The sidecar is written; the PNG is written too, or here is why not.
+        case written(csv: URL, png: Result<URL, any Error>)
+    }
+
+    /// Runs the batch: the gnuplot figures on up to `gnuplotLimit` threads and, at the same
+    /// time, the rasters on up to `rasterLimit` others. Nothing is recorded here.
+    private func perform(_ figures: [Figure], rasters: [RasterFigure])
+        -> (figures: [FigureResult], rasters: [Result<URL, any Error>]) {
+        let folder = self.folder
+        let encoded = rasters.isEmpty ? nil : Background {
+            Batch.map(rasters.count, width: Self.rasterLimit) { index in
+                Result { try Self.writePNG(rasters[index], in: folder) }
+            }
+        }
+        let drawn = Batch.map(figures.count, width: Self.gnuplotLimit) { index in
+            Self.writeFiles(figures[index], in: folder)
+        }
+        return (drawn, encoded?.wait() ?? [])
+    }
+
+    /// Writes `<name>.csv`, then runs gnuplot and writes `<name>.png`.
+    private static func writeFiles(_ figure: Figure, in folder: URL) -> FigureResult {
+        let csv = folder.appendingPathComponent(figure.name + ".csv")
+        do {
+            try AtomicFile.write((figure.sidecar ?? figure.data[0].table).csv, to: csv)
+        } catch {
+            return .sidecarFailed(error)
+        }
+        let png = Result { () throws -> URL in
+            let url = folder.appendingPathComponent(figure.name + ".png")
+            let bytes = try Gnuplot.run(script: figure.script)
+            guard bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) else {
+                throw GnuplotError.failed(status: 0, message: "gnuplot wrote no PNG for \(figure.name)")
+            }
+            try AtomicFile.write(bytes, to: url)
+            return url
+        }
+        return .written(csv: csv, png: png)
+    }
+
+    /// Encodes a raster figure and writes `<name>.png`.
+    private static func writePNG(_ raster: RasterFigure, in folder: URL) throws -> URL {
+        let url = folder.appendingPathComponent(raster.name + ".png")
+        try AtomicFile.write(try raster.canvas.pngData(), to: url)
+        return url
+    }
+
+    /// Records one figure's files; returns gnuplot's error when the PNG was not drawn (a missing
+    /// gnuplot is also remembered for `finish()`).
+    ///
+    /// - Throws: a file or encoding error, which ends the batch.
+    private func account(_ figure: Figure, _ result: FigureResult) throws -> GnuplotError? {
+        switch result {
+        case .sidecarFailed(let error):
+            throw error
+        case .written(let csv, .success(let png)):
+            record(csv)
+            record(png)
+            return nil
+        case .written(let csv, .failure(let error as GnuplotError)):
+            record(csv)
+            if case .notInstalled = error {
+                missing.append(figure.name + ".png")
+                gnuplotError = error
+            }
+            return error
+        case .written(let csv, .failure(let error)):
+            record(csv)
+            throw error
         }
     }
 }

@@ -1,6 +1,7 @@
 // Running gnuplot: the one place gdlab starts it. The script goes in on stdin, the PNG comes
-// back on stdout (no output path ever appears in a script), and both pipes are drained before
-// waiting so a large figure or a chatty error can never deadlock the two processes.
+// back on stdout (no output path ever appears in a script), and all three pipes are served on
+// their own threads while gnuplot runs, so a large figure or a chatty error can never deadlock
+// the two processes; a time limit stops a gnuplot that hangs.
 
 import Foundation
 
@@ -12,6 +13,14 @@ enum GnuplotError: Error, CustomStringConvertible {
     case failed(status: Int32, message: String)
     /// gnuplot ran past the time limit and was stopped.
     case timedOut(seconds: Double)
+    /// `GDLAB_GNUPLOT_TIMEOUT` is set to something that is not a time limit.
+    case badTimeout(String)
+
+    /// Whether this is `.notInstalled` (recorded, not thrown, by `FigureWriter`).
+    var isNotInstalled: Bool {
+        if case .notInstalled = self { return true }
+        return false
+    }
 
     static let installHint =
         "install gnuplot to draw figures: 'apt-get install gnuplot-nox' on Debian/Ubuntu, 'brew install gnuplot' on macOS"
@@ -25,7 +34,12 @@ enum GnuplotError: Error, CustomStringConvertible {
                 .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.joined(separator: " | ")
             return "gnuplot failed (exit \(status)): \(text.isEmpty ? "no message" : text)"
         case .timedOut(let seconds):
-            return "gnuplot did not finish within \(Int(seconds)) s and was stopped"
+            return "gnuplot did not finish within \(String(format: "%g", seconds)) s and was stopped; "
+                + "on a slow machine allow more time with GDLAB_GNUPLOT_TIMEOUT=600 (seconds)"
+        case .badTimeout(let text):
+            let shown = String(String.UnicodeScalarView(text.unicodeScalars.prefix(40).map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
+            return "GDLAB_GNUPLOT_TIMEOUT is '\(shown)', not a number of seconds between 0 and 86400; "
+                + "unset it (the limit is then \(String(format: "%g", Gnuplot.defaultTimeout)) s) or set e.g. GDLAB_GNUPLOT_TIMEOUT=600"
         }
     }
 }
@@ -45,15 +59,75 @@ enum Gnuplot {
     /// Whether figures can be drawn on this machine.
     static var isAvailable: Bool { executable() != nil }
 
+    /// The longest a figure may take before gnuplot is stopped, in seconds.
+    static let defaultTimeout: Double = 120
+
+    /// The time limit: `GDLAB_GNUPLOT_TIMEOUT` (seconds, > 0 and ≤ 86400) if set, else
+    /// `defaultTimeout`. A slow machine can raise it; tests lower it to exercise the timeout.
+    ///
+    /// - Throws: `GnuplotError.badTimeout` when the variable is set but not such a number.
+    static func timeout(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Double {
+        guard let text = environment["GDLAB_GNUPLOT_TIMEOUT"] else { return defaultTimeout }
+        guard let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds.isFinite,
+              seconds > 0, seconds <= 86_400 else { throw GnuplotError.badTimeout(text) }
+        return seconds
+    }
+
     /// Runs `script` and returns what gnuplot wrote to stdout (for `pngcairo` with no
     /// `set output`, the PNG file's bytes).
     ///
+    /// The script is written to gnuplot's stdin and both output pipes are drained, each on a
+    /// thread of its own, while this thread waits for all three and then for gnuplot to exit
+    /// (a termination handler signals it: no polling). Past `timeout` seconds gnuplot's process
+    /// group is sent SIGTERM, and SIGKILL a second later if it is still there.
+    ///
+    /// - Parameter timeout: seconds; `nil` means `timeout()`.
     /// - Throws: `GnuplotError` when gnuplot is missing, fails, or runs longer than `timeout`.
-    static func run(script: String, timeout: Double = 120) throws -> Data {
+    static func run(script: String, timeout: Double? = nil) throws -> Data {
         guard let executable = executable() else { throw GnuplotError.notInstalled }
+        let limit = try timeout ?? Self.timeout()
         let process = Process()
         process.executableURL = executable
         process.arguments = []
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+        // gnuplot may exit early (a syntax error); writing to its closed stdin must not kill us.
+        ignoreBrokenPipes()
+        let (stdin, stdout, stderr) = try launch(process, executable: executable)
+        let deadline = DispatchTime.now() + limit
+
+        let input = stdin.fileHandleForWriting
+        let output = stdout.fileHandleForReading, errors = stderr.fileHandleForReading
+        let bytes = Data(script.utf8)
+        let fed = Background<Void> {
+            try? input.write(contentsOf: bytes)
+            try? input.close()
+        }
+        let image = Background { output.readDataToEndOfFile() }
+        let message = Background { errors.readDataToEndOfFile() }
+
+        guard fed.wait(until: deadline) != nil, let png = image.wait(until: deadline),
+              let text = message.wait(until: deadline), exited.wait(timeout: deadline) == .success
+        else {
+            stop(process, exited: exited)
+            throw GnuplotError.timedOut(seconds: limit)
+        }
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+            throw GnuplotError.failed(status: process.terminationStatus, message: String(decoding: text, as: UTF8.self))
+        }
+        return png
+    }
+
+    /// Held while a gnuplot's pipes are made and it is started. Foundation's pipes are not
+    /// close-on-exec, and `Process.run` closes in the child only the descriptors open when it
+    /// looks; a pipe made by another thread in between would leak into this child, and that
+    /// gnuplot's stdin or stdout would then not reach end-of-file until this one exited.
+    private static let launching = NSLock()
+
+    /// Makes the three pipes, attaches them and starts `process`, one launch at a time.
+    private static func launch(_ process: Process, executable: URL) throws -> (Pipe, Pipe, Pipe) {
+        launching.lock()
+        defer { launching.unlock() }
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
@@ -63,34 +137,30 @@ enum Gnuplot {
         } catch {
             throw GnuplotError.failed(status: -1, message: "could not start \(executable.path): \(error)")
         }
-
-        // Drain both output pipes on their own threads before feeding stdin and waiting.
-        let drained = DispatchGroup()
-        let output = PipeBuffer(), errors = PipeBuffer()
-        for (pipe, buffer) in [(stdout, output), (stderr, errors)] {
-            drained.enter()
-            DispatchQueue.global().async {
-                buffer.data = pipe.fileHandleForReading.readDataToEndOfFile()
-                drained.leave()
-            }
-        }
-        // gnuplot may exit early (a syntax error); writing to its closed stdin must not kill us.
-        signal(SIGPIPE, SIG_IGN)
-        try? stdin.fileHandleForWriting.write(contentsOf: Data(script.utf8))
-        try? stdin.fileHandleForWriting.close()
-
-        if drained.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()
-            process.waitUntilExit()
-            throw GnuplotError.timedOut(seconds: timeout)
-        }
-        process.waitUntilExit()
-        let message = String(decoding: errors.data, as: UTF8.self)
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            throw GnuplotError.failed(status: process.terminationStatus, message: message)
-        }
-        return output.data
+        return (stdin, stdout, stderr)
     }
+
+    /// Ends a gnuplot that ran out of time: SIGTERM to its process group (`Process` starts it in
+    /// a group of its own, so helpers it started go too), SIGKILL after a second, then waits
+    /// for the exit (at most a few seconds more: SIGKILL cannot be caught).
+    private static func stop(_ process: Process, exited: DispatchSemaphore) {
+        let group = -process.processIdentifier
+        kill(group, SIGTERM)
+        process.terminate()
+        if exited.wait(timeout: .now() + 1) == .timedOut {
+            kill(group, SIGKILL)
+            kill(process.processIdentifier, SIGKILL)
+            _ = exited.wait(timeout: .now() + 5)
+        }
+    }
+
+    /// SIGPIPE would end `lab` when gnuplot closes its stdin early; ignored once, for good.
+    private static let brokenPipesIgnored: Bool = {
+        signal(SIGPIPE, SIG_IGN)
+        return true
+    }()
+
+    private static func ignoreBrokenPipes() { _ = brokenPipesIgnored }
 
     /// `text` as a gnuplot string expression, safe to splice into any script.
     ///
@@ -121,8 +191,4 @@ enum Gnuplot {
     static func number(_ x: Double) -> String {
         x.isFinite ? "\(x)" : "NaN"
     }
-}
-
-private final class PipeBuffer: @unchecked Sendable {
-    var data = Data()
 }
