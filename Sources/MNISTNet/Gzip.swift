@@ -1,6 +1,7 @@
-// gzip decompression through the system zlib. MNIST ships as .gz files; both the IDX reader
-// and the download check (SHA-256 of the decompressed bytes) need the content. The output
-// size is capped so a small hostile file cannot inflate into gigabytes.
+// gzip decompression through the system zlib (and libdeflate, when the system has it, for the
+// common case). MNIST ships as .gz files; both the IDX reader and the download check (SHA-256
+// of the decompressed bytes) need the content. The output size is capped so a small hostile
+// file cannot inflate into gigabytes.
 
 import CLibZ
 import Foundation
@@ -48,9 +49,20 @@ public enum Gzip {
     /// much more than the input justifies. When the announcement is short (several members,
     /// a damaged trailer), the buffer doubles as needed, still bounded by `limit`.
     ///
+    /// A single-member gzip file goes to libdeflate first when the system has it (2–3× faster,
+    /// same checks: CRC-32 and length); anything it declines — damage included — is inflated
+    /// again by zlib, whose verdict and message are the ones reported.
+    ///
+    /// - Parameter libdeflate: whether the libdeflate path may be tried (the tests compare both).
     /// - Throws: as `decompress(_:limit:)`.
-    static func decompressedBytes(_ data: Data, limit: Int = 256 << 20) throws -> [UInt8] {
+    static func decompressedBytes(_ data: Data, limit: Int = 256 << 20, libdeflate: Bool = true) throws -> [UInt8] {
         guard !data.isEmpty else { throw GzipError.corrupt("the file is empty") }
+        let announced = data.count >= 4 ? data.suffix(4).reversed().reduce(0) { $0 << 8 | Int($1) } : 0
+        let plausible = min(announced, data.count * 1032, limit) + 1
+        if libdeflate, isCompressed(data), let fast = LibDeflate.shared?.decompress(data, capacity: plausible) {
+            guard fast.count <= limit else { throw GzipError.tooLarge(limit: limit) }
+            return fast
+        }
         var stream = z_stream()
         // 15 + 32: accept gzip or zlib headers, maximum window.
         guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -58,10 +70,8 @@ public enum Gzip {
         }
         defer { inflateEnd(&stream) }
 
-        // One byte more than the content, so the last inflate call ends the stream with room
-        // to spare; `limit + 1` bytes are enough to tell that the content is too large.
-        let announced = data.count >= 4 ? data.suffix(4).reversed().reduce(0) { $0 << 8 | Int($1) } : 0
-        let plausible = min(announced, data.count * 1032, limit) + 1
+        // One byte more than the content (`plausible`), so the last inflate call ends the stream
+        // with room to spare; `limit + 1` bytes are enough to tell that the content is too large.
         var output = [UInt8](repeating: 0, count: max(plausible, min(1 << 16, limit + 1)))
         var produced = 0
         try data.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
