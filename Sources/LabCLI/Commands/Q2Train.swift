@@ -221,7 +221,7 @@ extension Q2Train: Q2Lab {
         lines.append("  after training:  \(r.after.saturation.text)")
         if s.network.rawPixels {
             lines.append("  Raw pixels up to 255 push z = x·W + b far beyond ±4.6 from the start, so most first-layer units sit")
-            lines.append("  on the flat tails of the sigmoid and pass almost no gradient back: this is why raw pixels plateau near 70 %.")
+            lines.append("  on the flat tails of the sigmoid and pass almost no gradient back: this is why raw pixels stall at 60–75 % instead of 92 %.")
         }
         lines.append("")
         let names = r.data.classNames
