@@ -280,7 +280,7 @@ enum ReportQuestion2 {
         text += "The first hidden layer's saturated outputs (outside (0.01, 0.99)) went from \(Q2Format.percent(r.before.saturation.fraction)) to \(Q2Format.percent(r.after.saturation.fraction))"
         text += r.settings.network.rawPixels
             ? ": with raw pixels up to 255 most units sit on the flat tails of the sigmoid and pass almost no gradient back, which is why this run plateaus."
-            : "; with raw pixels (`--raw-pixels`) most of them saturate from the start, which is why that version stalls near 70 %."
+            : "; with raw pixels (`--raw-pixels`) most of them saturate from the start, which is why that version stalls at 60–75 %."
         return text
     }
 
