@@ -393,9 +393,12 @@ enum BenchNumpy {
             .first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
-    /// Runs reference.py on the first `samples` training images for one epoch, on one thread
-    /// (batch size 1: per-sample SGD; B > 1: mini-batches of B, one matrix product per layer).
-    static func run(script explicit: String?, dataFolder: URL, samples: Int, batchSize: Int = 1) -> Result<Figures, Failure> {
+    /// Runs reference.py on the first `samples` training images, on one thread (batch size 1:
+    /// per-sample SGD; B > 1: mini-batches of B, one matrix product per layer), `passes` times
+    /// over them (each pass is timed; every pass does the same work), and gives the median pass.
+    static func run(script explicit: String?, dataFolder: URL, samples: Int, batchSize: Int = 1, passes: Int = 3)
+        -> Result<Figures, Failure>
+    {
         guard let python = python() else { return .failure(Failure(description: "python3 not found on PATH")) }
         guard let script = script(explicit) else {
             return .failure(Failure(description: "bench/reference.py not found; pass --reference PATH"))
@@ -413,7 +416,7 @@ enum BenchNumpy {
             guard probe.status == 0 else { return .failure(Failure(description: "python3 cannot import numpy")) }
             let output = try BenchProcess.run(
                 python,
-                arguments: [script.path, "--data-dir", dataFolder.path, "--epochs", "1", "--train-limit", String(samples),
+                arguments: [script.path, "--data-dir", dataFolder.path, "--epochs", String(passes), "--train-limit", String(samples),
                             "--batch-size", String(batchSize)],
                 environment: environment)
             guard output.status == 0 else {
@@ -426,10 +429,11 @@ enum BenchNumpy {
                 var epochs: [Epoch]
             }
             guard let reply = try? JSONDecoder().decode(Reply.self, from: output.stdout),
-                  let seconds = reply.epochs.first?.seconds, reply.samples > 0
+                  !reply.epochs.isEmpty, reply.samples > 0
             else {
                 return .failure(Failure(description: "reference.py printed no figures"))
             }
+            let seconds = BenchStats.median(reply.epochs.map(\.seconds))
             return .success(Figures(version: reply.numpy, samples: reply.samples, seconds: seconds))
         } catch {
             return .failure(Failure(description: "python3 could not be run: \(error.localizedDescription)"))
@@ -536,13 +540,13 @@ struct BenchReport: Encodable {
                      "1 run of \(referenceSamples) samples, extrapolated; fast is \(f(referenceSpeedup, 1))×"))
         if let numpyEpochSeconds, let numpySamples, let numpySpeedup {
             rows.append(("per-sample SGD, numpy \(numpyVersion ?? "")", "\(f(numpyEpochSeconds, 2)) s/epoch",
-                         "1 run of \(numpySamples) samples, extrapolated; gdlab is \(f(numpySpeedup, 1))×"))
+                         "median of 3 passes over \(numpySamples) samples, extrapolated; gdlab is \(f(numpySpeedup, 1))×"))
         }
         rows.append(("mini-batch SGD, B = \(batchSize), fast", "\(f(batchEpochSeconds)) s/epoch",
                      "median of \(runs) (\(f(batchEpochCPUSeconds)) s CPU)"))
         if let numpyBatchEpochSeconds, let numpyBatchSamples {
             rows.append(("mini-batch SGD, B = \(batchSize), numpy", "\(f(numpyBatchEpochSeconds, 2)) s/epoch",
-                         "1 run of \(numpyBatchSamples) samples, extrapolated; gdlab is \(f(numpyBatchEpochSeconds / batchEpochSeconds, 1))×"))
+                         "median of 3 passes over \(numpyBatchSamples) samples, extrapolated; gdlab is \(f(numpyBatchEpochSeconds / batchEpochSeconds, 1))×"))
         }
         rows.append(("evaluating the test set", "\(f(evaluateSeconds)) s",
                      "median of \(runs); \(evaluateCount) images: loss, accuracy, confusion, saturation (Double)"))
