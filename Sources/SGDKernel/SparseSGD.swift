@@ -138,7 +138,9 @@ struct FastStep {
     /// - Returns: the number of non-zero pixels.
     @inline(__always)
     func gather(_ image: UnsafePointer<UInt8>) -> Int {
-        let n0 = layout.sizes[0]
+        // Local copies: the stores below go through raw pointers, which the compiler cannot
+        // prove leave `self` alone, so it would reload each field from memory after each store.
+        let n0 = layout.sizes[0], index = self.index, value = self.value
         let table = value + n0
         var count = 0
         var k = 0
