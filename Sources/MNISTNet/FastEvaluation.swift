@@ -37,8 +37,11 @@ extension MLP {
         -> Evaluation
     {
         try checkCompatible(with: data)
+        // Pixel lists hold 16-bit indices: larger images (only an `MLP(layers:)` made by hand
+        // takes them) are evaluated by the dense loop, which gives the same numbers.
+        guard inputCount <= FastKernel.maximumInputCount else { return try evaluateDense(on: data, scaling: scaling) }
         let classes = outputCount, layerCount = layers.count
-        let sizes = layerSizes, n0 = inputCount, n1 = sizes[1]
+        let sizes = layerSizes, n1 = sizes[1]
         // Every layer's W and b in one flat buffer, each row padded to c = ⌈n_out / 4⌉ lanes of
         // four (`EvaluationLayers`); activations likewise: a¹ | a² | … | logits, padded, then
         // the log-probabilities (n_L).
@@ -60,10 +63,7 @@ extension MLP {
         let logOffset = activationOffsets[layerCount]
         var activations = [Double](repeating: 0, count: logOffset + classes)
         let table = (0 ... 255).map { scaling == .unit ? Double($0) / 255 : Double($0) }  // as `Workspace`
-        // The current image's non-zero pixels: their indices and input values.
-        let indices = UnsafeMutablePointer<Int>.allocate(capacity: n0)
-        let values = UnsafeMutablePointer<Double>.allocate(capacity: n0)
-        defer { indices.deallocate(); values.deallocate() }
+        let sparse = data.sparsePixels  // listed once per dataset, shared with later evaluations
         let wide = instructionSet == .avx2 && FastKernel.InstructionSet.available.contains(.avx2)
 
         var predictions = [UInt8](repeating: 0, count: data.count)
@@ -73,71 +73,57 @@ extension MLP {
         var saturation = Saturation()
         var lossSum = 0.0
         var correct = 0
-        data.pixels.withUnsafeBufferPointer { pixels in
-            table.withUnsafeBufferPointer { table in
-                parameters.withUnsafeBufferPointer { p in
-                    activations.withUnsafeMutableBufferPointer { act in
-                        let p = p.baseAddress!, act = act.baseAddress!
-                        for n in 0 ..< data.count {
-                            // Layer 1, sparse: z¹ = b¹ + Σ_{x_i ≠ 0} x_i W¹[i, :], i increasing.
-                            let image = pixels.baseAddress! + n * n0
-                            var count = 0, i = 0
-                            while i < n0 {  // eight zero pixels (most of the border) in one test
-                                if i + 8 <= n0, UnsafeRawPointer(image).loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0 {
-                                    i += 8
-                                    continue
-                                }
-                                for k in i ..< min(i + 8, n0) where image[k] != 0 {
-                                    indices[count] = k
-                                    values[count] = table[Int(image[k])]
-                                    count += 1
-                                }
-                                i += 8
-                            }
-                            let z1 = act
-                            if wide {
-                                SGDKernelAVX2.EvaluationLayers.sparse(
-                                    z: z1, bias: p + biasOffsets[0], weights: p + weightOffsets[0], chunks: chunks[1],
-                                    indices: indices, values: values, count: count)
-                            } else {
-                                SGDKernel.EvaluationLayers.sparse(
-                                    z: z1, bias: p + biasOffsets[0], weights: p + weightOffsets[0], chunks: chunks[1],
-                                    indices: indices, values: values, count: count)
-                            }
-                            for j in 0 ..< n1 { z1[j] = Activation.sigmoid(z1[j]) }
-                            // Layers 2 … L: `denseForward`'s sums, then σ for hidden layers.
-                            for l in 1 ..< layerCount {
-                                let z = act + activationOffsets[l], a = act + activationOffsets[l - 1]
-                                let w = p + weightOffsets[l], b = p + biasOffsets[l]
-                                if wide {
-                                    SGDKernelAVX2.EvaluationLayers.dense(
-                                        z: z, bias: b, weights: w, chunks: chunks[l + 1], input: a, inputs: sizes[l])
-                                } else {
-                                    SGDKernel.EvaluationLayers.dense(
-                                        z: z, bias: b, weights: w, chunks: chunks[l + 1], input: a, inputs: sizes[l])
-                                }
-                                if l < layerCount - 1 {
-                                    for j in 0 ..< sizes[l + 1] { z[j] = Activation.sigmoid(z[j]) }
-                                }
-                            }
-                            let logits = act + activationOffsets[layerCount - 1], logp = act + logOffset
-                            for k in 0 ..< classes { logp[k] = logits[k] }
-                            logSoftmaxInPlace(UnsafeMutableBufferPointer(start: logp, count: classes))
-
-                            let label = Int(data.labels[n])
-                            var predicted = 0  // `argmax`: first maximum, never a NaN
-                            for k in 0 ..< classes where logp[k] > logp[predicted] || logp[predicted].isNaN { predicted = k }
-                            lossSum += -logp[label]
-                            predictions[n] = UInt8(predicted)
-                            maxProbabilities[n] = exp(logp[predicted])
-                            trueProbabilities[n] = exp(logp[label])
-                            confusion[label * classes + predicted] += 1
-                            if predicted == label { correct += 1 }
-                            for j in 0 ..< n1 {  // `Saturation.count` of a¹
-                                if z1[j] <= Saturation.band.low { saturation.low += 1 } else if z1[j] >= Saturation.band.high { saturation.high += 1 }
-                            }
-                            saturation.total += n1
+        table.withUnsafeBufferPointer { table in
+            parameters.withUnsafeBufferPointer { p in
+                activations.withUnsafeMutableBufferPointer { act in
+                    let p = p.baseAddress!, act = act.baseAddress!
+                    for n in 0 ..< data.count {
+                        // Layer 1, sparse: z¹ = b¹ + Σ_{x_i ≠ 0} x_i W¹[i, :], i increasing.
+                        let first = sparse.starts[n], count = sparse.starts[n + 1] - first
+                        let indices = sparse.indices + first, bytes = sparse.bytes + first
+                        let z1 = act
+                        if wide {
+                            SGDKernelAVX2.EvaluationLayers.sparse(
+                                z: z1, bias: p + biasOffsets[0], weights: p + weightOffsets[0], chunks: chunks[1],
+                                indices: indices, bytes: bytes, table: table.baseAddress!, count: count)
+                        } else {
+                            SGDKernel.EvaluationLayers.sparse(
+                                z: z1, bias: p + biasOffsets[0], weights: p + weightOffsets[0], chunks: chunks[1],
+                                indices: indices, bytes: bytes, table: table.baseAddress!, count: count)
                         }
+                        for j in 0 ..< n1 { z1[j] = Activation.sigmoid(z1[j]) }
+                        // Layers 2 … L: `denseForward`'s sums, then σ for hidden layers.
+                        for l in 1 ..< layerCount {
+                            let z = act + activationOffsets[l], a = act + activationOffsets[l - 1]
+                            let w = p + weightOffsets[l], b = p + biasOffsets[l]
+                            if wide {
+                                SGDKernelAVX2.EvaluationLayers.dense(
+                                    z: z, bias: b, weights: w, chunks: chunks[l + 1], input: a, inputs: sizes[l])
+                            } else {
+                                SGDKernel.EvaluationLayers.dense(
+                                    z: z, bias: b, weights: w, chunks: chunks[l + 1], input: a, inputs: sizes[l])
+                            }
+                            if l < layerCount - 1 {
+                                for j in 0 ..< sizes[l + 1] { z[j] = Activation.sigmoid(z[j]) }
+                            }
+                        }
+                        let logits = act + activationOffsets[layerCount - 1], logp = act + logOffset
+                        for k in 0 ..< classes { logp[k] = logits[k] }
+                        logSoftmaxInPlace(UnsafeMutableBufferPointer(start: logp, count: classes))
+
+                        let label = Int(data.labels[n])
+                        var predicted = 0  // `argmax`: first maximum, never a NaN
+                        for k in 0 ..< classes where logp[k] > logp[predicted] || logp[predicted].isNaN { predicted = k }
+                        lossSum += -logp[label]
+                        predictions[n] = UInt8(predicted)
+                        maxProbabilities[n] = exp(logp[predicted])
+                        trueProbabilities[n] = exp(logp[label])
+                        confusion[label * classes + predicted] += 1
+                        if predicted == label { correct += 1 }
+                        for j in 0 ..< n1 {  // `Saturation.count` of a¹
+                            if z1[j] <= Saturation.band.low { saturation.low += 1 } else if z1[j] >= Saturation.band.high { saturation.high += 1 }
+                        }
+                        saturation.total += n1
                     }
                 }
             }

@@ -33,19 +33,12 @@ public struct FastKernel: TrainingKernel {
     let layout: SGDKernel.FastLayout
     /// Which copy of the step runs.
     public let instructionSet: InstructionSet
-    /// The parameters, laid out as `FastLayout` says.
-    private var parameters: [SGDKernel.FastLanes]
-    /// Σ of per-sample gradients in a mini-batch (same layout); all zero between batches.
-    private var gradients: [SGDKernel.FastLanes]
-    /// Activations and deltas of the current sample.
-    private var work: [SGDKernel.FastLanes]
-    /// [0, n₀): indices of the non-zero pixels of the current sample; [n₀, 2n₀): the rows of
-    /// W¹ with a gradient in the current batch; [2n₀, 3n₀): 1 for such a row, else 0.
-    private var indices: [Int]
-    /// [0, n₀): the input values of the non-zero pixels; [n₀, n₀ + 256): the input value of
-    /// each pixel byte (byte / 255, or the byte itself for raw pixels).
-    private var values: [Float]
+    /// Parameters and scratch memory; copied before a write when another kernel shares it.
+    private var storage: FastStorage
     private let learningRate: Float
+
+    /// The largest image the kernel takes: pixel indices are stored in 16 bits.
+    public static let maximumInputCount = 1 << 16
 
     /// A kernel that starts from `network` (its weights rounded to Float).
     ///
@@ -54,18 +47,16 @@ public struct FastKernel: TrainingKernel {
     ///   - scaling: how pixel bytes become inputs.
     ///   - instructionSet: the copy of the step to run; the best this processor has by default.
     ///     Asking for one it cannot run gives the baseline.
+    /// - Precondition: at most `maximumInputCount` inputs (`TrainingKernelKind` checks).
     public init(network: MLP, learningRate: Double, scaling: InputScaling,
                 instructionSet: InstructionSet = .detected) {
+        precondition(network.inputCount <= Self.maximumInputCount, "the fast kernel takes at most 65,536 inputs")
         layout = SGDKernel.FastLayout(sizes: network.layerSizes)
         self.instructionSet = InstructionSet.available.contains(instructionSet) ? instructionSet : .baseline
-        let n0 = layout.sizes[0]
-        parameters = [SGDKernel.FastLanes](repeating: .zero, count: layout.parameterCount)
-        gradients = parameters
-        work = [SGDKernel.FastLanes](repeating: .zero, count: layout.workCount)
-        indices = [Int](repeating: 0, count: 3 * n0)
-        values = [Float](repeating: 0, count: n0 + 256)
-        for byte in 0 ... 255 { values[n0 + byte] = Float(Double(byte) * scaling.factor) }
+        storage = FastStorage(layout: layout)
+        for byte in 0 ... 255 { storage.table[byte] = Float(Double(byte) * scaling.factor) }
         self.learningRate = Float(learningRate)
+        let parameters = storage.parameters
         for (l, layer) in network.layers.enumerated() {
             let c = layout.chunks[l + 1], w = layout.weights[l], b = layout.biases[l]
             for i in 0 ..< layer.inputCount {
@@ -79,6 +70,7 @@ public struct FastKernel: TrainingKernel {
 
     /// The current parameters, widened exactly to Double.
     public var network: MLP {
+        let parameters = storage.parameters
         var layers: [DenseLayer] = []
         for l in 0 ..< layout.layerCount {
             let nIn = layout.sizes[l], nOut = layout.sizes[l + 1]
@@ -93,49 +85,78 @@ public struct FastKernel: TrainingKernel {
         return MLP(layers: layers)
     }
 
+    /// Trains as `TrainingKernel` says, reading the images through their list of non-zero
+    /// pixels (`ImageDataset.sparsePixels`, made on first use and kept with the dataset).
     public mutating func train(_ data: ImageDataset, order: ArraySlice<Int>, batchSize: Int) -> KernelReport {
         precondition(batchSize >= 1, "batch size must be positive")
         precondition(data.pixelsPerImage == layout.sizes[0], "the images must have one pixel per network input")
-        // Move the buffers out of `self` so that the closures below borrow locals, not `self`.
-        var parameters = self.parameters, gradients = self.gradients, work = self.work
-        var indices = self.indices, values = self.values
-        self.parameters = []; self.gradients = []; self.work = []; self.indices = []; self.values = []
-        defer {
-            self.parameters = parameters; self.gradients = gradients; self.work = work
-            self.indices = indices; self.values = values
-        }
-        let layout = self.layout, learningRate = self.learningRate, instructionSet = self.instructionSet
-        return data.pixels.withUnsafeBufferPointer { pixels in
-            data.labels.withUnsafeBufferPointer { labels in
-                parameters.withUnsafeMutableBufferPointer { p in
-                    gradients.withUnsafeMutableBufferPointer { g in
-                        work.withUnsafeMutableBufferPointer { w in
-                            indices.withUnsafeMutableBufferPointer { index in
-                                values.withUnsafeMutableBufferPointer { value in
-                                    let (p, g, w) = (p.baseAddress!, g.baseAddress!, w.baseAddress!)
-                                    let (index, value) = (index.baseAddress!, value.baseAddress!)
-                                    let (pixels, labels) = (pixels.baseAddress!, labels.baseAddress!)
-                                    if instructionSet == .avx2 {
-                                        let run = SGDKernelAVX2.SparseSGD.train(
-                                            sizes: layout.sizes, parameters: p, gradients: g, work: w, indices: index,
-                                            values: value, learningRate: learningRate, pixels: pixels, labels: labels,
-                                            order: order, batchSize: batchSize)
-                                        return KernelReport(lossSum: run.lossSum, trained: run.trained,
-                                                            divergedAt: run.divergedAt, divergedLoss: run.divergedLoss)
-                                    }
-                                    let run = SGDKernel.SparseSGD.train(
-                                        sizes: layout.sizes, parameters: p, gradients: g, work: w, indices: index,
-                                        values: value, learningRate: learningRate, pixels: pixels, labels: labels,
-                                        order: order, batchSize: batchSize)
-                                    return KernelReport(lossSum: run.lossSum, trained: run.trained,
-                                                        divergedAt: run.divergedAt, divergedLoss: run.divergedLoss)
-                                }
-                            }
-                        }
-                    }
-                }
+        if !isKnownUniquelyReferenced(&storage) { storage = FastStorage(copying: storage, layout: layout) }
+        let sparse = data.sparsePixels
+        let s = storage, sizes = layout.sizes, learningRate = learningRate, avx2 = instructionSet == .avx2
+        return data.labels.withUnsafeBufferPointer { labels in
+            if avx2 {
+                let run = SGDKernelAVX2.SparseSGD.train(
+                    sizes: sizes, parameters: s.parameters, gradients: s.gradients, work: s.work, rows: s.rows,
+                    table: s.table, learningRate: learningRate, starts: sparse.starts, pixelIndices: sparse.indices,
+                    pixelBytes: sparse.bytes, labels: labels.baseAddress!, order: order, batchSize: batchSize)
+                return KernelReport(lossSum: run.lossSum, trained: run.trained,
+                                    divergedAt: run.divergedAt, divergedLoss: run.divergedLoss)
             }
+            let run = SGDKernel.SparseSGD.train(
+                sizes: sizes, parameters: s.parameters, gradients: s.gradients, work: s.work, rows: s.rows,
+                table: s.table, learningRate: learningRate, starts: sparse.starts, pixelIndices: sparse.indices,
+                pixelBytes: sparse.bytes, labels: labels.baseAddress!, order: order, batchSize: batchSize)
+            return KernelReport(lossSum: run.lossSum, trained: run.trained,
+                                divergedAt: run.divergedAt, divergedLoss: run.divergedLoss)
         }
+    }
+}
+
+/// A `FastKernel`'s memory, allocated once so that a `train` call reaches it through plain
+/// pointers: parameters and gradient sums (`FastLayout`), work (activations and deltas), the
+/// rows of W¹ touched in a mini-batch and their flags (2·n₀), and the input value of each pixel
+/// byte (256). Gradient sums and flags are zero between batches.
+final class FastStorage {
+    let parameters: UnsafeMutablePointer<SGDKernel.FastLanes>
+    let gradients: UnsafeMutablePointer<SGDKernel.FastLanes>
+    let work: UnsafeMutablePointer<SGDKernel.FastLanes>
+    let rows: UnsafeMutablePointer<Int>
+    let table: UnsafeMutablePointer<Float>
+    private let lanes: Int, workLanes: Int, rowCount: Int
+
+    /// Zeroed memory for `layout`.
+    init(layout: SGDKernel.FastLayout) {
+        lanes = layout.parameterCount
+        workLanes = layout.workCount
+        rowCount = 2 * layout.sizes[0]
+        parameters = .allocate(capacity: lanes)
+        parameters.initialize(repeating: .zero, count: lanes)
+        gradients = .allocate(capacity: lanes)
+        gradients.initialize(repeating: .zero, count: lanes)
+        work = .allocate(capacity: workLanes)
+        work.initialize(repeating: .zero, count: workLanes)
+        rows = .allocate(capacity: rowCount)
+        rows.initialize(repeating: 0, count: rowCount)
+        table = .allocate(capacity: 256)
+        table.initialize(repeating: 0, count: 256)
+    }
+
+    /// A copy of `other` (same layout).
+    convenience init(copying other: FastStorage, layout: SGDKernel.FastLayout) {
+        self.init(layout: layout)
+        parameters.update(from: other.parameters, count: lanes)
+        gradients.update(from: other.gradients, count: lanes)
+        work.update(from: other.work, count: workLanes)
+        rows.update(from: other.rows, count: rowCount)
+        table.update(from: other.table, count: 256)
+    }
+
+    deinit {
+        parameters.deallocate()
+        gradients.deallocate()
+        work.deallocate()
+        rows.deallocate()
+        table.deallocate()
     }
 }
 

@@ -10,6 +10,8 @@ public struct ImageDataset: Sendable {
     public let labels: [UInt8]
     public let rows: Int
     public let columns: Int
+    /// The non-zero pixels, listed on first use (`sparsePixels`).
+    let sparse = LazyBox<SparsePixels>()
 
     /// Creates a dataset; the sizes must agree (a programmer error otherwise: readers validate
     /// user files before they get here).

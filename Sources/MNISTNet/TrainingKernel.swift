@@ -14,13 +14,17 @@ public enum TrainingKernelKind: String, Sendable, CaseIterable, Codable {
     /// `ReferenceKernel`: Double precision, dense loops, written to be read.
     case reference
 
-    /// A kernel of this kind, starting from `network`.
+    /// A kernel of this kind, starting from `network`; the reference kernel for networks with
+    /// more inputs than the fast one takes (`FastKernel.maximumInputCount`).
     public func makeKernel(network: MLP, learningRate: Double, scaling: InputScaling) -> any TrainingKernel {
         switch self {
+        case .reference, _ where network.inputCount > FastKernel.maximumInputCount:
+            // Images over 65,536 pixels (256 × 256): the fast kernel's 16-bit pixel indices do
+            // not reach, and the reference kernel takes them.
+            return ReferenceKernel(network: network, learningRate: learningRate, scaling: scaling)
         case .fast: return FastKernel(network: network, learningRate: learningRate, scaling: scaling)
         case .fastBaseline:
             return FastKernel(network: network, learningRate: learningRate, scaling: scaling, instructionSet: .baseline)
-        case .reference: return ReferenceKernel(network: network, learningRate: learningRate, scaling: scaling)
         }
     }
 }

@@ -14,18 +14,19 @@ public enum EvaluationLayers {
     /// Four Double lanes.
     public typealias Lanes = SIMD4<Double>
 
-    /// z = b + Σ_t values[t] · W[indices[t], :], t increasing: the sparse first layer.
+    /// z = b + Σ_t table[bytes[t]] · W[indices[t], :], t increasing: the sparse first layer,
+    /// over an image's non-zero pixels (their indices and bytes) and the byte → input table.
     public static func sparse(
         z: UnsafeMutablePointer<Double>, bias: UnsafePointer<Double>, weights: UnsafePointer<Double>, chunks c: Int,
-        indices: UnsafePointer<Int>, values: UnsafePointer<Double>, count: Int
+        indices: UnsafePointer<UInt16>, bytes: UnsafePointer<UInt8>, table: UnsafePointer<Double>, count: Int
     ) {
         var q = 0
         while q < c {
             switch c - q {  // a literal width lets the compiler keep the sums in registers
-            case 1: sparseGroup(1, q, z, bias, weights, c, indices, values, count)
-            case 2: sparseGroup(2, q, z, bias, weights, c, indices, values, count)
-            case 3: sparseGroup(3, q, z, bias, weights, c, indices, values, count)
-            default: sparseGroup(4, q, z, bias, weights, c, indices, values, count)
+            case 1: sparseGroup(1, q, z, bias, weights, c, indices, bytes, table, count)
+            case 2: sparseGroup(2, q, z, bias, weights, c, indices, bytes, table, count)
+            case 3: sparseGroup(3, q, z, bias, weights, c, indices, bytes, table, count)
+            default: sparseGroup(4, q, z, bias, weights, c, indices, bytes, table, count)
             }
             q += 4
         }
@@ -52,14 +53,15 @@ public enum EvaluationLayers {
     @inline(__always)
     static func sparseGroup(
         _ width: Int, _ q: Int, _ z: UnsafeMutablePointer<Double>, _ bias: UnsafePointer<Double>,
-        _ weights: UnsafePointer<Double>, _ c: Int, _ indices: UnsafePointer<Int>, _ values: UnsafePointer<Double>,
+        _ weights: UnsafePointer<Double>, _ c: Int, _ indices: UnsafePointer<UInt16>, _ bytes: UnsafePointer<UInt8>,
+        _ table: UnsafePointer<Double>,
         _ count: Int
     ) {
         let b = bias + 4 &* q
         var s0 = load(b, 0), s1 = width > 1 ? load(b, 1) : .zero
         var s2 = width > 2 ? load(b, 2) : .zero, s3 = width > 3 ? load(b, 3) : .zero
         for t in 0 ..< count {
-            let x = values[t], row = weights + (indices[t] &* c &+ q) &* 4
+            let x = table[Int(bytes[t])], row = weights + (Int(indices[t]) &* c &+ q) &* 4
             s0 = s0 + x * load(row, 0)
             if width > 1 { s1 = s1 + x * load(row, 1) }
             if width > 2 { s2 = s2 + x * load(row, 2) }

@@ -34,19 +34,24 @@ public enum SparseSGD {
     ///   - sizes: n₀ … n_L; the buffers are laid out as `FastLayout(sizes:)` says.
     ///   - parameters, gradients: `parameterCount` lanes each; `gradients` all zero.
     ///   - work: `workCount` lanes.
-    ///   - indices: 3·n₀ entries, all zero on first use (kept between calls).
-    ///   - values: n₀ + 256 entries; [n₀, n₀ + 256) maps each pixel byte to its input value.
-    ///   - pixels: n₀ bytes per image; labels: one class per image.
+    ///   - rows: 2·n₀ entries, all zero on first use (kept between calls; mini-batches only).
+    ///   - table: 256 entries, the input value of each pixel byte.
+    ///   - starts, pixelIndices, pixelBytes: the non-zero pixels of every image (`SparsePixels`
+    ///     in MNISTNet): image n's are at positions starts[n] ..< starts[n + 1], in increasing
+    ///     pixel order, as the pixel's index (< n₀ ≤ 2¹⁶) and its byte (never 0).
+    ///   - labels: one class per image.
     public static func train(
         sizes: [Int], parameters: UnsafeMutablePointer<FastLanes>, gradients: UnsafeMutablePointer<FastLanes>,
-        work: UnsafeMutablePointer<FastLanes>, indices: UnsafeMutablePointer<Int>, values: UnsafeMutablePointer<Float>,
-        learningRate: Float, pixels: UnsafePointer<UInt8>, labels: UnsafePointer<UInt8>,
-        order: ArraySlice<Int>, batchSize: Int
+        work: UnsafeMutablePointer<FastLanes>, rows: UnsafeMutablePointer<Int>, table: UnsafePointer<Float>,
+        learningRate: Float, starts: UnsafePointer<Int>, pixelIndices: UnsafePointer<UInt16>,
+        pixelBytes: UnsafePointer<UInt8>, labels: UnsafePointer<UInt8>, order: ArraySlice<Int>, batchSize: Int
     ) -> Report {
         let step = FastStep(
-            layout: FastLayout(sizes: sizes), p: parameters, g: gradients, w: work,
-            index: indices, value: values, learningRate: learningRate)
-        return step.run(pixels: pixels, labels: labels, order: order, batchSize: batchSize)
+            layout: FastLayout(sizes: sizes), p: parameters, g: gradients, w: work, rows: rows, table: table,
+            learningRate: learningRate)
+        return step.run(
+            starts: starts, pixelIndices: pixelIndices, pixelBytes: pixelBytes, labels: labels, order: order,
+            batchSize: batchSize)
     }
 }
 
@@ -77,39 +82,50 @@ struct FastStep {
     let p: UnsafeMutablePointer<FastLanes>
     let g: UnsafeMutablePointer<FastLanes>
     let w: UnsafeMutablePointer<FastLanes>
-    /// Non-zero pixel indices, touched rows, touched flags (n₀ each).
-    let index: UnsafeMutablePointer<Int>
-    /// Non-zero pixel values (n₀), then the byte → value table (256).
-    let value: UnsafeMutablePointer<Float>
+    /// Rows of W¹ with a gradient in the current batch, then 1 for such a row, else 0 (n₀ each).
+    let rows: UnsafeMutablePointer<Int>
+    /// Pixel byte → input value (256).
+    let table: UnsafePointer<Float>
     let learningRate: Float
 
-    func run(pixels: UnsafePointer<UInt8>, labels: UnsafePointer<UInt8>, order: ArraySlice<Int>, batchSize: Int)
-        -> SparseSGD.Report
-    {
+    /// The non-zero pixels of one image: `count` pixel indices and bytes.
+    struct Pixels {
+        let indices: UnsafePointer<UInt16>
+        let bytes: UnsafePointer<UInt8>
+        let count: Int
+    }
+
+    func run(
+        starts: UnsafePointer<Int>, pixelIndices: UnsafePointer<UInt16>, pixelBytes: UnsafePointer<UInt8>,
+        labels: UnsafePointer<UInt8>, order: ArraySlice<Int>, batchSize: Int
+    ) -> SparseSGD.Report {
         var report = SparseSGD.Report()
-        let n0 = layout.sizes[0]
+        @inline(__always) func pixels(_ n: Int) -> Pixels {
+            let first = starts[n]
+            return Pixels(indices: pixelIndices + first, bytes: pixelBytes + first, count: starts[n + 1] - first)
+        }
         var position = order.startIndex
         while position < order.endIndex {
             let end = min(position + batchSize, order.endIndex)
             if batchSize == 1 {
                 let n = order[position]
-                let count = gather(pixels + n * n0)
-                forward(count: count)
+                let image = pixels(n)
+                forward(image)
                 let loss = lossAndOutputDelta(label: Int(labels[n]))
                 guard loss.isFinite else {
                     report.divergedAt = position - order.startIndex
                     report.divergedLoss = Double(loss)
                     return report
                 }
-                backwardAndUpdate(count: count)
+                backwardAndUpdate(image)
                 report.lossSum += Double(loss)
                 report.trained += 1
             } else {
                 var touched = 0, batchLoss = 0.0
                 for k in position ..< end {
                     let n = order[k]
-                    let count = gather(pixels + n * n0)
-                    forward(count: count)
+                    let image = pixels(n)
+                    forward(image)
                     let loss = lossAndOutputDelta(label: Int(labels[n]))
                     guard loss.isFinite else {
                         finishBatch(touched: touched, apply: false)
@@ -118,7 +134,7 @@ struct FastStep {
                         return report
                     }
                     batchLoss += Double(loss)
-                    backwardAndAccumulate(count: count, touched: &touched)
+                    backwardAndAccumulate(image, touched: &touched)
                 }
                 finishBatch(touched: touched, apply: true)
                 report.lossSum += batchLoss
@@ -129,45 +145,12 @@ struct FastStep {
         return report
     }
 
-    /// Lists the non-zero pixels of one image: index[0 ..< count] and value[0 ..< count], in
-    /// increasing pixel order. Eight bytes at a time: all-zero words (most of the border) are
-    /// skipped with one comparison; inside a word every byte is written and the count advances
-    /// only past non-zero ones, so no branch depends on the (unpredictable) pixel values.
-    /// Writes stay below n₀: slot `count` ≤ the byte's own index.
-    ///
-    /// - Returns: the number of non-zero pixels.
+    /// Fills a¹ … a^{L−1} and the logits a^L from an image's non-zero pixels.
     @inline(__always)
-    func gather(_ image: UnsafePointer<UInt8>) -> Int {
-        // Local copies: the stores below go through raw pointers, which the compiler cannot
-        // prove leave `self` alone, so it would reload each field from memory after each store.
-        let n0 = layout.sizes[0], index = self.index, value = self.value
-        let table = value + n0
-        var count = 0
-        var k = 0
-        let raw = UnsafeRawPointer(image)
-        while k + 8 <= n0 {
-            if raw.loadUnaligned(fromByteOffset: k, as: UInt64.self) != 0 {
-                for m in k ..< k + 8 {
-                    let pixel = image[m]
-                    index[count] = m
-                    value[count] = table[Int(pixel)]
-                    count &+= pixel != 0 ? 1 : 0
-                }
-            }
-            k += 8
-        }
-        for m in k ..< n0 {
-            let pixel = image[m]
-            index[count] = m
-            value[count] = table[Int(pixel)]
-            count &+= pixel != 0 ? 1 : 0
-        }
-        return count
-    }
-
-    /// Fills a¹ … a^{L−1} and the logits a^L from the gathered non-zero pixels.
-    @inline(__always)
-    func forward(count: Int) {
+    func forward(_ image: Pixels) {
+        // Local copies of the pointers: the compiler cannot prove that stores through raw
+        // pointers leave `self` and `image` alone, and would reload them after every store.
+        let indices = image.indices, bytes = image.bytes, count = image.count, table = self.table
         let L = layout.layerCount
         // Layer 1: z¹ = b¹ + Σ_{i∈S} x_i W¹[i, :]
         let c1 = layout.chunks[1]
@@ -175,7 +158,7 @@ struct FastStep {
         if c1 == 4 {  // 32 hidden units (the homework): the sum stays in registers
             var h0 = b1[0], h1 = b1[1], h2 = b1[2], h3 = b1[3]
             for t in 0 ..< count {
-                let x = value[t], row = w1 + index[t] &* 4
+                let x = table[Int(bytes[t])], row = w1 + Int(indices[t]) &* 4
                 h0 = multiplyAdd(h0, x, row[0]); h1 = multiplyAdd(h1, x, row[1])
                 h2 = multiplyAdd(h2, x, row[2]); h3 = multiplyAdd(h3, x, row[3])
             }
@@ -183,7 +166,7 @@ struct FastStep {
         } else {
             for q in 0 ..< c1 { z1[q] = b1[q] }
             for t in 0 ..< count {
-                let x = value[t], row = w1 + index[t] &* c1
+                let x = table[Int(bytes[t])], row = w1 + Int(indices[t]) &* c1
                 for q in 0 ..< c1 { z1[q] = multiplyAdd(z1[q], x, row[q]) }
             }
         }
@@ -276,7 +259,8 @@ struct FastStep {
 
     /// Backpropagates δ^L and applies the per-sample update to every layer.
     @inline(__always)
-    func backwardAndUpdate(count: Int) {
+    func backwardAndUpdate(_ image: Pixels) {
+        let indices = image.indices, bytes = image.bytes, count = image.count, table = self.table
         let L = layout.layerCount
         for l in stride(from: L, to: 1, by: -1) {  // W^l: a^{l−1} → z^l, and δ^{l−1}
             let nIn = layout.sizes[l - 1], c = layout.chunks[l]
@@ -301,13 +285,13 @@ struct FastStep {
             let e0 = learningRate * d1[0], e1 = learningRate * d1[1]
             let e2 = learningRate * d1[2], e3 = learningRate * d1[3]
             for t in 0 ..< count {
-                let x = value[t], row = w1 + index[t] &* 4
+                let x = table[Int(bytes[t])], row = w1 + Int(indices[t]) &* 4
                 row[0] = multiplyAdd(row[0], -x, e0); row[1] = multiplyAdd(row[1], -x, e1)
                 row[2] = multiplyAdd(row[2], -x, e2); row[3] = multiplyAdd(row[3], -x, e3)
             }
         } else {
             for t in 0 ..< count {
-                let f = learningRate * value[t], row = w1 + index[t] &* c1
+                let f = learningRate * table[Int(bytes[t])], row = w1 + Int(indices[t]) &* c1
                 for q in 0 ..< c1 { row[q] = multiplyAdd(row[q], -f, d1[q]) }
             }
         }
@@ -387,7 +371,8 @@ struct FastStep {
     /// Backpropagates δ^L with the parameters unchanged and adds this sample's gradient to the
     /// sums; records the rows of W¹ that received one.
     @inline(__always)
-    func backwardAndAccumulate(count: Int, touched: inout Int) {
+    func backwardAndAccumulate(_ image: Pixels, touched: inout Int) {
+        let indices = image.indices, bytes = image.bytes, count = image.count, table = self.table
         let L = layout.layerCount, n0 = layout.sizes[0]
         for l in stride(from: L, to: 1, by: -1) {
             let nIn = layout.sizes[l - 1], c = layout.chunks[l]
@@ -405,15 +390,15 @@ struct FastStep {
         }
         let c1 = layout.chunks[1]
         let g1 = g + layout.weights[0], gb1 = g + layout.biases[0], d1 = w + layout.deltas[1]
-        let rows = index + n0, flags = index + 2 * n0
+        let rows = self.rows, flags = rows + n0
         for t in 0 ..< count {
-            let i = index[t]
+            let i = Int(indices[t])
             if flags[i] == 0 {
                 flags[i] = 1
                 rows[touched] = i
                 touched += 1
             }
-            let x = value[t], grow = g1 + i &* c1
+            let x = table[Int(bytes[t])], grow = g1 + i &* c1
             for q in 0 ..< c1 { grow[q] = multiplyAdd(grow[q], x, d1[q]) }
         }
         for q in 0 ..< c1 { gb1[q] += d1[q] }
@@ -429,7 +414,7 @@ struct FastStep {
         }
         // W¹: only the touched rows.
         let c1 = layout.chunks[1], w1 = p + layout.weights[0], g1 = g + layout.weights[0]
-        let rows = index + n0, flags = index + 2 * n0
+        let flags = rows + n0
         for r in 0 ..< touched {
             let i = rows[r]
             flags[i] = 0

@@ -91,6 +91,35 @@ final class FastKernelTests: XCTestCase {
         #endif
     }
 
+    /// The list of non-zero pixels the fast kernel reads: exactly each image's non-zero bytes,
+    /// in order, for image sizes that do and do not fill whole eight-byte words; made once and
+    /// shared by copies of the dataset.
+    func testSparsePixelsListEveryNonZeroPixel() throws {
+        for (rows, columns) in [(28, 28), (3, 5), (1, 1), (7, 9)] {
+            let data = Self.sparseData(count: 40, rows: rows, columns: columns, classes: 3, seed: UInt64(rows * columns))
+            let list = data.sparsePixels
+            let n0 = data.pixelsPerImage
+            XCTAssertEqual(list.starts[0], 0)
+            for n in 0 ..< data.count {
+                let expected = (0 ..< n0).filter { data.pixels[n * n0 + $0] != 0 }
+                let listed = (list.starts[n] ..< list.starts[n + 1]).map { Int(list.indices[$0]) }
+                XCTAssertEqual(listed, expected, "\(rows)×\(columns) image \(n)")
+                XCTAssertEqual((list.starts[n] ..< list.starts[n + 1]).map { list.bytes[$0] },
+                               expected.map { data.pixels[n * n0 + $0] })
+            }
+            let copy = data
+            XCTAssertTrue(copy.sparsePixels === list, "made once, kept with the dataset")
+        }
+        // Images of more than 65,536 pixels (possible only through `MLP(layers:)`: the checked
+        // initialiser stops at 16,384 units) go to the reference kernel.
+        let wide = MLP(layers: [
+            DenseLayer(inputCount: 70_000, outputCount: 2, weights: [Double](repeating: 0, count: 140_000), biases: [0, 0]),
+            DenseLayer(inputCount: 2, outputCount: 2, weights: [0, 0, 0, 0], biases: [0, 0]),
+        ])
+        XCTAssertTrue(TrainingKernelKind.fast.makeKernel(network: wide, learningRate: 0.1, scaling: .unit) is ReferenceKernel)
+        XCTAssertTrue(TrainingKernelKind.fast.makeKernel(network: try MLP(), learningRate: 0.1, scaling: .unit) is FastKernel)
+    }
+
     /// Both compiled copies of the fast kernel (the same one twice where AVX2 is missing).
     static let fastKinds: [TrainingKernelKind] = [.fast, .fastBaseline]
 

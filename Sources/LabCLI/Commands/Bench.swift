@@ -93,13 +93,17 @@ struct Bench: ParsableCommand {
         let train = try ImageDataset.load(images: files.trainImages, labels: files.trainLabels)
         let test = try ImageDataset.load(images: files.testImages, labels: files.testLabels)
         let loadSeconds = BenchClock.now() - loadStart
+        let listStart = BenchClock.now()
+        train.prepareSparsePixels()  // once, as the first training step of any run would
+        let listSeconds = BenchClock.now() - listStart
         let epochSize = min(trainLimit ?? train.count, train.count)
         let start = try MLP()
         var report = BenchReport(
             cpu: BenchSystem.cpuModel(), cores: ProcessInfo.processInfo.activeProcessorCount,
             instructionSet: FastKernel.InstructionSet.detected.description,
             baselineInstructionSet: FastKernel.InstructionSet.baseline.description,
-            runs: runs, epochSize: epochSize, batchSize: batchSize, loadSeconds: loadSeconds)
+            runs: runs, epochSize: epochSize, batchSize: batchSize, loadSeconds: loadSeconds,
+            listSeconds: listSeconds)
 
         // Per-sample SGD, fast kernel: one epoch, `runs` times from the same start. When the
         // processor has AVX2, the baseline copy runs too, and numpy makes one pass over its
@@ -460,6 +464,8 @@ struct BenchReport: Encodable {
     var epochSize: Int
     var batchSize: Int
     var loadSeconds: Double
+    /// Listing the training images' non-zero pixels for the fast kernel, once.
+    var listSeconds: Double
     var fastEpochSeconds = 0.0
     var fastEpochSpread: [Double] = []
     /// The fast kernel's baseline copy, when the fast one used AVX2.
@@ -492,7 +498,7 @@ struct BenchReport: Encodable {
     var referenceSpeedup: Double { referenceEpochSeconds / fastEpochSeconds }
 
     enum CodingKeys: String, CodingKey {
-        case cpu, cores, instructionSet, baselineInstructionSet, runs, epochSize, batchSize, loadSeconds
+        case cpu, cores, instructionSet, baselineInstructionSet, runs, epochSize, batchSize, loadSeconds, listSeconds
         case fastEpochSeconds, fastEpochSpread, baselineEpochSeconds, evaluateSeconds, evaluateCount
         case fastEpochCPUSeconds, batchEpochCPUSeconds, loadAverage
         case fastAccuracyAfterOneEpoch, batchEpochSeconds, referenceSamples, referenceEpochSeconds
@@ -510,7 +516,7 @@ struct BenchReport: Encodable {
         try c.encodeIfPresent(baselineEpochSeconds, forKey: .baselineEpochSeconds)
         try c.encode(evaluateSeconds, forKey: .evaluateSeconds); try c.encode(evaluateCount, forKey: .evaluateCount)
         try c.encode(epochSize, forKey: .epochSize); try c.encode(batchSize, forKey: .batchSize)
-        try c.encode(loadSeconds, forKey: .loadSeconds)
+        try c.encode(loadSeconds, forKey: .loadSeconds); try c.encode(listSeconds, forKey: .listSeconds)
         try c.encode(fastEpochSeconds, forKey: .fastEpochSeconds); try c.encode(fastEpochSpread, forKey: .fastEpochSpread)
         try c.encode(fastEpochCPUSeconds, forKey: .fastEpochCPUSeconds)
         try c.encode(batchEpochCPUSeconds, forKey: .batchEpochCPUSeconds)
@@ -563,6 +569,7 @@ struct BenchReport: Encodable {
         rows.append(("  peak memory of that run", "\(f(trainEvaluatePeakMB, 0)) MB", "ru_maxrss"))
         rows.append(("  test accuracy after epochs", trainEvaluateAccuracy.map { f($0 * 100, 2) + " %" }.joined(separator: ", "), ""))
         rows.append(("loading MNIST (train + test)", "\(f(loadSeconds, 2)) s", "IDX .gz, once"))
+        rows.append(("listing non-zero pixels", "\(f(listSeconds, 3)) s", "the training images', once, for the fast kernel"))
         let left = rows.map(\.0.count).max() ?? 0, middle = rows.map(\.1.count).max() ?? 0
         var text = "CPU: \(cpu) (\(cores) core\(cores == 1 ? "" : "s")); one thread; \(epochSize) samples per epoch, 784-32-32-10\n"
         #if DEBUG
