@@ -28,10 +28,10 @@ struct Bench: ParsableCommand {
     @Option(help: "Samples the Swift reference kernel trains (once), extrapolated to an epoch.")
     var referenceLimit = 10_000
 
-    @Option(help: "Samples numpy trains (once), extrapolated to an epoch.")
+    @Option(help: "Samples numpy trains in its pass after each fast run, extrapolated to an epoch.")
     var numpyLimit = 5_000
 
-    @Option(help: "Samples numpy trains in mini-batches (once), extrapolated to an epoch.")
+    @Option(help: "Samples numpy trains in mini-batches (three timed passes, the median kept), extrapolated to an epoch.")
     var numpyBatchLimit = 20_000
 
     @Option(help: "Batch size of the mini-batch measurement (2…4096).")
