@@ -20,15 +20,8 @@ public enum EvaluationLayers {
         z: UnsafeMutablePointer<Double>, bias: UnsafePointer<Double>, weights: UnsafePointer<Double>, chunks c: Int,
         indices: UnsafePointer<UInt16>, bytes: UnsafePointer<UInt8>, table: UnsafePointer<Double>, count: Int
     ) {
-        var q = 0
-        while q < c {
-            switch c - q {  // a literal width lets the compiler keep the sums in registers
-            case 1: sparseGroup(1, q, z, bias, weights, c, indices, bytes, table, count)
-            case 2: sparseGroup(2, q, z, bias, weights, c, indices, bytes, table, count)
-            case 3: sparseGroup(3, q, z, bias, weights, c, indices, bytes, table, count)
-            default: sparseGroup(4, q, z, bias, weights, c, indices, bytes, table, count)
-            }
-            q += 4
+        sums(z: z, bias: bias, chunks: c, terms: count) { t in
+            (table[Int(bytes[t])], weights + Int(indices[t]) &* c &* 4)
         }
     }
 
@@ -37,54 +30,40 @@ public enum EvaluationLayers {
         z: UnsafeMutablePointer<Double>, bias: UnsafePointer<Double>, weights: UnsafePointer<Double>, chunks c: Int,
         input: UnsafePointer<Double>, inputs: Int
     ) {
+        sums(z: z, bias: bias, chunks: c, terms: inputs) { i in (input[i], weights + i &* c &* 4) }
+    }
+
+    /// z = b + Σ_t x_t · row_t for the terms (x_t, row_t) that `term` gives, t increasing, four
+    /// lanes (16 units) at a time.
+    @inline(__always)
+    static func sums(
+        z: UnsafeMutablePointer<Double>, bias: UnsafePointer<Double>, chunks c: Int, terms: Int,
+        _ term: (Int) -> (x: Double, row: UnsafePointer<Double>)
+    ) {
         var q = 0
         while q < c {
-            switch c - q {
-            case 1: denseGroup(1, q, z, bias, weights, c, input, inputs)
-            case 2: denseGroup(2, q, z, bias, weights, c, input, inputs)
-            case 3: denseGroup(3, q, z, bias, weights, c, input, inputs)
-            default: denseGroup(4, q, z, bias, weights, c, input, inputs)
+            switch c - q {  // a literal width lets the compiler keep the sums in registers
+            case 1: group(1, q, z, bias, terms, term)
+            case 2: group(2, q, z, bias, terms, term)
+            case 3: group(3, q, z, bias, terms, term)
+            default: group(4, q, z, bias, terms, term)
             }
             q += 4
         }
     }
 
-    /// Lanes q ..< q + width of the sparse sum.
+    /// Lanes q ..< q + width of the sums.
     @inline(__always)
-    static func sparseGroup(
-        _ width: Int, _ q: Int, _ z: UnsafeMutablePointer<Double>, _ bias: UnsafePointer<Double>,
-        _ weights: UnsafePointer<Double>, _ c: Int, _ indices: UnsafePointer<UInt16>, _ bytes: UnsafePointer<UInt8>,
-        _ table: UnsafePointer<Double>,
-        _ count: Int
+    static func group(
+        _ width: Int, _ q: Int, _ z: UnsafeMutablePointer<Double>, _ bias: UnsafePointer<Double>, _ terms: Int,
+        _ term: (Int) -> (x: Double, row: UnsafePointer<Double>)
     ) {
         let b = bias + 4 &* q
         var s0 = load(b, 0), s1 = width > 1 ? load(b, 1) : .zero
         var s2 = width > 2 ? load(b, 2) : .zero, s3 = width > 3 ? load(b, 3) : .zero
-        for t in 0 ..< count {
-            let x = table[Int(bytes[t])], row = weights + (Int(indices[t]) &* c &+ q) &* 4
-            s0 = s0 + x * load(row, 0)
-            if width > 1 { s1 = s1 + x * load(row, 1) }
-            if width > 2 { s2 = s2 + x * load(row, 2) }
-            if width > 3 { s3 = s3 + x * load(row, 3) }
-        }
-        let out = UnsafeMutableRawPointer(z + 4 &* q)
-        out.storeBytes(of: s0, as: Lanes.self)
-        if width > 1 { out.storeBytes(of: s1, toByteOffset: 32, as: Lanes.self) }
-        if width > 2 { out.storeBytes(of: s2, toByteOffset: 64, as: Lanes.self) }
-        if width > 3 { out.storeBytes(of: s3, toByteOffset: 96, as: Lanes.self) }
-    }
-
-    /// Lanes q ..< q + width of the dense sum.
-    @inline(__always)
-    static func denseGroup(
-        _ width: Int, _ q: Int, _ z: UnsafeMutablePointer<Double>, _ bias: UnsafePointer<Double>,
-        _ weights: UnsafePointer<Double>, _ c: Int, _ input: UnsafePointer<Double>, _ inputs: Int
-    ) {
-        let b = bias + 4 &* q
-        var s0 = load(b, 0), s1 = width > 1 ? load(b, 1) : .zero
-        var s2 = width > 2 ? load(b, 2) : .zero, s3 = width > 3 ? load(b, 3) : .zero
-        for i in 0 ..< inputs {
-            let x = input[i], row = weights + (i &* c &+ q) &* 4
+        for t in 0 ..< terms {
+            let (x, start) = term(t)
+            let row = start + 4 &* q
             s0 = s0 + x * load(row, 0)
             if width > 1 { s1 = s1 + x * load(row, 1) }
             if width > 2 { s2 = s2 + x * load(row, 2) }
