@@ -31,13 +31,13 @@ struct Q1A: ParsableCommand {
     @Option(help: "Seed for the random gradient-check points.")
     var seed: UInt64 = 1
 
-    @OptionGroup var output: Q1OutputOptions
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if output.explain { return }
-        try Q1Check.positive(eta, "--eta", example: "0.15")
-        try Q1Check.steps(steps, "--steps", limit: 10_000_000, example: "200")
-        try Q1Check.steps(points, "--points", limit: 1000, example: "8")
+        try ArgumentCheck.positive(eta, "--eta", example: "0.15")
+        try ArgumentCheck.steps(steps, "--steps", limit: 10_000_000, example: "200")
+        try ArgumentCheck.steps(points, "--points", limit: 1000, example: "8")
         guard points >= 1 else { throw ValidationError("--points must be at least 1; try --points 8") }
         guard epsilon.isFinite, epsilon >= 0 else {
             throw ValidationError("--epsilon must be a finite number ≥ 0, got \(epsilon); try --epsilon 1e-12")
@@ -128,29 +128,29 @@ extension Q1A: Q1Lab {
     static func text(for r: Result) -> String {
         let s = r.settings
         var lines = [
-            "Q1(a)  L(w) = ½(a·w1² + b·w2²)  with a = \(Q1Format.number(s.a)), b = \(Q1Format.number(s.b))",
+            "Q1(a)  L(w) = ½(a·w1² + b·w2²)  with a = \(NumberFormat.number(s.a)), b = \(NumberFormat.number(s.b))",
             "",
-            "Gradient:  ∇L(w) = (a·w1, b·w2) = (\(Q1Format.number(s.a))·w1, \(Q1Format.number(s.b))·w2)",
-            "Minimiser: ∇L = 0 ⇔ w = w* = \(Q1Format.vector(r.minimizer)),  L(w*) = \(Q1Format.number(r.minimumLoss))  (unique: a, b > 0)",
+            "Gradient:  ∇L(w) = (a·w1, b·w2) = (\(NumberFormat.number(s.a))·w1, \(NumberFormat.number(s.b))·w2)",
+            "Minimiser: ∇L = 0 ⇔ w = w* = \(NumberFormat.vector(r.minimizer)),  L(w*) = \(NumberFormat.number(r.minimumLoss))  (unique: a, b > 0)",
             "",
             "Gradient check against central differences (h = ∛ε_mach·max(1,|wᵢ|)), seed \(s.seed):",
         ]
         var rows = TextTable(header: ["w", "∇L formula", "central difference", "rel. error"])
         for c in r.gradientChecks {
-            rows.add([Q1Format.vector(c.w), Q1Format.vector(c.analytic), Q1Format.vector(c.numeric),
-                      Q1Format.error(c.relativeError)])
+            rows.add([NumberFormat.vector(c.w), NumberFormat.vector(c.analytic), NumberFormat.vector(c.numeric),
+                      NumberFormat.error(c.relativeError)])
         }
         lines.append(rows.render())
-        lines.append("max relative error \(Q1Format.error(r.maxRelativeError))  (rounding only: the difference is exact for a quadratic)")
+        lines.append("max relative error \(NumberFormat.error(r.maxRelativeError))  (rounding only: the difference is exact for a quadratic)")
         lines.append("")
         let outcome: String
         switch r.stopReason {
-        case .reachedTolerance: outcome = "reached L ≤ \(Q1Format.error(s.epsilon)) after \(r.stepsTaken) steps"
+        case .reachedTolerance: outcome = "reached L ≤ \(NumberFormat.error(s.epsilon)) after \(r.stepsTaken) steps"
         case .stepLimit: outcome = "stopped at the step limit \(r.stepsTaken)"
         case .lossNotFinite: outcome = "the loss overflowed at step \(r.stepsTaken) (divergence)"
         }
-        lines.append("Gradient descent from w(0) = \(Q1Format.vector(s.w0)) with η = \(Q1Format.number(s.learningRate)) (\(r.convergence.rawValue)): \(outcome)")
-        lines.append("  w(T) = \(Q1Format.vector(r.finalIterate))   ‖w(T) − w*‖ = \(Q1Format.error(r.distanceToMinimizer))   L(w(T)) = \(Q1Format.error(r.finalLoss))")
+        lines.append("Gradient descent from w(0) = \(NumberFormat.vector(s.w0)) with η = \(NumberFormat.number(s.learningRate)) (\(r.convergence.rawValue)): \(outcome)")
+        lines.append("  w(T) = \(NumberFormat.vector(r.finalIterate))   ‖w(T) − w*‖ = \(NumberFormat.error(r.distanceToMinimizer))   L(w(T)) = \(NumberFormat.error(r.finalLoss))")
         return lines.joined(separator: "\n")
     }
 
@@ -163,7 +163,7 @@ extension Q1A: Q1Lab {
             table.append([Double(t), r.run.losses[t], distance])
         }
         let commands = Q1Plot.style
-            + Q1Plot.titleCommand("Q1(a) gradient descent reaches w* = (0, 0): a = \(Q1Format.number(r.settings.a)), b = \(Q1Format.number(r.settings.b)), η = \(Q1Format.number(r.settings.learningRate))", user: title)
+            + Q1Plot.titleCommand("Q1(a) gradient descent reaches w* = (0, 0): a = \(NumberFormat.number(r.settings.a)), b = \(NumberFormat.number(r.settings.b)), η = \(NumberFormat.number(r.settings.learningRate))", user: title)
             + """
             set xlabel 'step t'
             set ylabel 'L(w(t))  and  ‖w(t) − w*‖  (log scale)'

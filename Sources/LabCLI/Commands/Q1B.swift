@@ -24,13 +24,13 @@ struct Q1B: ParsableCommand {
     @Option(help: "Number of gradient-descent steps (1 … 100000).")
     var steps = 40
 
-    @OptionGroup var output: Q1OutputOptions
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if output.explain { return }
-        for eta in etas { try Q1Check.positive(eta, "--eta", example: "0.15") }
+        for eta in etas { try ArgumentCheck.positive(eta, "--eta", example: "0.15") }
         guard etas.count <= 8 else { throw ValidationError("at most 8 --eta values, got \(etas.count)") }
-        try Q1Check.steps(steps, "--steps", limit: 100_000, example: "40")
+        try ArgumentCheck.steps(steps, "--steps", limit: 100_000, example: "40")
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1; try --steps 40") }
     }
 
@@ -134,28 +134,28 @@ extension Q1B: Q1Lab {
     static func text(for r: Result) -> String {
         let s = r.settings
         var lines = [
-            "Q1(b)  L(w) = ½(a·w1² + b·w2²), a = \(Q1Format.number(s.a)), b = \(Q1Format.number(s.b)), w(0) = \(Q1Format.vector(s.w0))",
+            "Q1(b)  L(w) = ½(a·w1² + b·w2²), a = \(NumberFormat.number(s.a)), b = \(NumberFormat.number(s.b)), w(0) = \(NumberFormat.vector(s.w0))",
             "",
             "One step: w(t+1) = w(t) − η·∇L(w(t)) = ((1 − η·a)·w1(t), (1 − η·b)·w2(t)),",
             "so each coordinate is multiplied by ρᵢ = 1 − η·aᵢ and w(t) = (ρ1ᵗ·w1(0), ρ2ᵗ·w2(0)).",
         ]
         for c in r.runs {
             lines.append("")
-            lines.append("η = \(Q1Format.number(c.learningRate))  (\(c.convergence.rawValue), \(c.stepsTaken) steps)")
+            lines.append("η = \(NumberFormat.number(c.learningRate))  (\(c.convergence.rawValue), \(c.stepsTaken) steps)")
             var rates = TextTable(header: ["coordinate", "ρᵢ = 1 − η·aᵢ", "measured wᵢ(t+1)/wᵢ(t): min", "max"])
             for i in 0..<2 {
-                rates.add(["w\(i + 1)", Q1Format.number(c.rhoFormula[i]),
-                           Q1Format.number(c.measuredRatioMin[i]), Q1Format.number(c.measuredRatioMax[i])])
+                rates.add(["w\(i + 1)", NumberFormat.number(c.rhoFormula[i]),
+                           NumberFormat.number(c.measuredRatioMin[i]), NumberFormat.number(c.measuredRatioMax[i])])
             }
             lines.append(rates.render())
-            lines.append("  max relative deviation of the measured ratios from ρ: \(Q1Format.error(c.maxRatioDeviation))")
+            lines.append("  max relative deviation of the measured ratios from ρ: \(NumberFormat.error(c.maxRatioDeviation))")
             var table = TextTable(header: ["t", "w1 simulated", "ρ1ᵗ·w1(0)", "w2 simulated", "ρ2ᵗ·w2(0)"])
             for sample in c.samples {
-                table.add(["\(sample.t)", Q1Format.number(sample.simulated[0]), Q1Format.number(sample.closedForm[0]),
-                           Q1Format.number(sample.simulated[1]), Q1Format.number(sample.closedForm[1])])
+                table.add(["\(sample.t)", NumberFormat.number(sample.simulated[0]), NumberFormat.number(sample.closedForm[0]),
+                           NumberFormat.number(sample.simulated[1]), NumberFormat.number(sample.closedForm[1])])
             }
             lines.append(table.render())
-            lines.append("  max relative deviation simulated vs closed form over all t: \(Q1Format.error(c.maxClosedFormDeviation))")
+            lines.append("  max relative deviation simulated vs closed form over all t: \(NumberFormat.error(c.maxClosedFormDeviation))")
         }
         return lines.joined(separator: "\n")
     }
@@ -170,7 +170,7 @@ extension Q1B: Q1Lab {
         var coordinates = Table(columns: ["t", "eta", "w1", "w2", "closed_w1", "closed_w2"])
         for (k, c) in r.runs.enumerated() {
             data.append(("run\(k)", Q1Plot.trajectory(c.run)))
-            let label = "η = \(Q1Format.number(c.learningRate))  (ρ = \(Q1Format.number(c.rhoFormula[0])), \(Q1Format.number(c.rhoFormula[1])))"
+            let label = "η = \(NumberFormat.number(c.learningRate))  (ρ = \(NumberFormat.number(c.rhoFormula[0])), \(NumberFormat.number(c.rhoFormula[1])))"
             plots.append("$run\(k) using 2:3 with linespoints lw 2 pt 7 ps 0.8 lc rgb '\(Q1Plot.color(k))' title \(Gnuplot.quoted(label)) noenhanced")
             for t in 0...c.stepsTaken {
                 let w = c.run.iterate(t)
@@ -185,7 +185,7 @@ extension Q1B: Q1Lab {
         let trajectory = Figure(
             name: "q1b-trajectory", width: 900, height: 700, data: data, sidecar: trajectoryCSV,
             commands: Q1Plot.style
-                + Q1Plot.titleCommand("Q1(b) gradient descent on L = ½(\(Q1Format.number(r.settings.a))·w₁² + \(Q1Format.number(r.settings.b))·w₂²) from w(0) = \(Q1Format.vector(r.settings.w0))", user: title)
+                + Q1Plot.titleCommand("Q1(b) gradient descent on L = ½(\(NumberFormat.number(r.settings.a))·w₁² + \(NumberFormat.number(r.settings.b))·w₂²) from w(0) = \(NumberFormat.vector(r.settings.w0))", user: title)
                 + Q1Plot.box(halfWidth: box.halfWidth, halfHeight: box.halfHeight)
                 + """
                 set xlabel 'w₁'
@@ -199,9 +199,9 @@ extension Q1B: Q1Lab {
         let blockPairs = r.runs.indices.map { k -> String in
             let c = r.runs[k]
             let style = "lc rgb '\(Q1Plot.color(k))'"
-            return "$coords using 1:((abs($2 - \(Gnuplot.number(c.learningRate))) == 0 && abs($3) > 0) ? abs($3) : NaN) with points pt 7 ps 0.9 \(style) title \(Gnuplot.quoted("|w₁(t)|, η = \(Q1Format.number(c.learningRate))")) noenhanced, "
+            return "$coords using 1:((abs($2 - \(Gnuplot.number(c.learningRate))) == 0 && abs($3) > 0) ? abs($3) : NaN) with points pt 7 ps 0.9 \(style) title \(Gnuplot.quoted("|w₁(t)|, η = \(NumberFormat.number(c.learningRate))")) noenhanced, "
                 + "$coords using 1:((abs($2 - \(Gnuplot.number(c.learningRate))) == 0 && abs($5) > 0) ? abs($5) : NaN) with lines lw 1.5 \(style) notitle, "
-                + "$coords using 1:((abs($2 - \(Gnuplot.number(c.learningRate))) == 0 && abs($4) > 0) ? abs($4) : NaN) with points pt 6 ps 0.9 \(style) title \(Gnuplot.quoted("|w₂(t)|, η = \(Q1Format.number(c.learningRate))")) noenhanced, "
+                + "$coords using 1:((abs($2 - \(Gnuplot.number(c.learningRate))) == 0 && abs($4) > 0) ? abs($4) : NaN) with points pt 6 ps 0.9 \(style) title \(Gnuplot.quoted("|w₂(t)|, η = \(NumberFormat.number(c.learningRate))")) noenhanced, "
                 + "$coords using 1:((abs($2 - \(Gnuplot.number(c.learningRate))) == 0 && abs($6) > 0) ? abs($6) : NaN) with lines lw 1.5 dt 2 \(style) notitle"
         }
         coordinatePlots = blockPairs

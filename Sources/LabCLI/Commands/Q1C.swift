@@ -32,18 +32,18 @@ struct Q1C: ParsableCommand {
             help: "Loss tolerance ε for 'iterations to ε' (> 0).")
     var epsilon: Double = 1e-6
 
-    @OptionGroup var output: Q1OutputOptions
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if output.explain { return }
-        for eta in etas { try Q1Check.positive(eta, "--eta", example: "0.15") }
+        for eta in etas { try ArgumentCheck.positive(eta, "--eta", example: "0.15") }
         guard etas.count <= 20 else { throw ValidationError("at most 20 --eta values, got \(etas.count)") }
         guard above.isFinite, above > 1, above <= 2 else {
             throw ValidationError("--above must be a number in (1, 2], got \(above); try --above 1.05")
         }
-        try Q1Check.steps(steps, "--steps", limit: 100_000, example: "60")
+        try ArgumentCheck.steps(steps, "--steps", limit: 100_000, example: "60")
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1; try --steps 60") }
-        try Q1Check.positive(epsilon, "--epsilon", example: "1e-6")
+        try ArgumentCheck.positive(epsilon, "--epsilon", example: "1e-6")
     }
 
     func run() throws {
@@ -171,9 +171,9 @@ extension Q1C: Q1Lab {
             settings: settings, threshold: threshold, optimalLearningRate: q.optimalLearningRate, rows: rows,
             oneStepResidual: oneStepResidual, thresholdAmplitudeDeviation: amplitude,
             aboveRate: abs(1 - aboveEta * q.largestCoefficient), aboveMeasuredGrowth: growth,
-            cases: [("below: η = 0.9·η_max = \(Q1Format.number(0.9 * threshold))", below),
-                    ("at: η = η_max = \(Q1Format.number(threshold))", at),
-                    ("above: η = \(Q1Format.number(settings.above))·η_max = \(Q1Format.number(aboveEta))", aboveRun)],
+            cases: [("below: η = 0.9·η_max = \(NumberFormat.number(0.9 * threshold))", below),
+                    ("at: η = η_max = \(NumberFormat.number(threshold))", at),
+                    ("above: η = \(NumberFormat.number(settings.above))·η_max = \(NumberFormat.number(aboveEta))", aboveRun)],
             curve: curve)
     }
 
@@ -181,10 +181,10 @@ extension Q1C: Q1Lab {
         let s = r.settings
         let big = max(s.a, s.b)
         var lines = [
-            "Q1(c)  L(w) = ½(a·w1² + b·w2²), a = \(Q1Format.number(s.a)), b = \(Q1Format.number(s.b)), w(0) = \(Q1Format.vector(s.w0)), ε = \(Q1Format.error(s.epsilon))",
+            "Q1(c)  L(w) = ½(a·w1² + b·w2²), a = \(NumberFormat.number(s.a)), b = \(NumberFormat.number(s.b)), w(0) = \(NumberFormat.vector(s.w0)), ε = \(NumberFormat.error(s.epsilon))",
             "",
-            "GD converges ⇔ |1 − η·aᵢ| < 1 for every i ⇔ 0 < η < 2/max(a, b) = η_max = \(Q1Format.number(r.threshold)).",
-            "Optimal η* = 2/(a + b) = \(Q1Format.number(r.optimalLearningRate)).",
+            "GD converges ⇔ |1 − η·aᵢ| < 1 for every i ⇔ 0 < η < 2/max(a, b) = η_max = \(NumberFormat.number(r.threshold)).",
+            "Optimal η* = 2/(a + b) = \(NumberFormat.number(r.optimalLearningRate)).",
             "",
         ]
         var table = TextTable(header: ["η", "η/η_max", "ρ1", "ρ2", "max|ρ|", "behaviour", "iterations to ε: predicted", "measured", "case"])
@@ -193,17 +193,17 @@ extension Q1C: Q1Lab {
             if let m = row.measuredIterations { measured = "\(m)" }
             else if let n = row.nonFiniteStep { measured = "overflow at step \(n)" }
             else { measured = "—" }
-            table.add([Q1Format.number(row.learningRate), Q1Format.number(row.fractionOfThreshold),
-                       Q1Format.number(row.rho[0]), Q1Format.number(row.rho[1]), Q1Format.number(row.spectralRadius),
+            table.add([NumberFormat.number(row.learningRate), NumberFormat.number(row.fractionOfThreshold),
+                       NumberFormat.number(row.rho[0]), NumberFormat.number(row.rho[1]), NumberFormat.number(row.spectralRadius),
                        row.convergence.rawValue, row.predictedIterations.map(String.init) ?? "never", measured,
                        row.label == "sweep" ? "" : row.label])
         }
         lines.append(table.render())
         lines.append("")
-        lines.append("Boundary cases on the stiff axis (a = \(Q1Format.number(big))):")
-        lines.append("  η = 1/max a = \(Q1Format.number(1 / big)): ρ = 0, the stiff coordinate is 0 after one step; measured |w(1)|/|w(0)| = \(Q1Format.error(r.oneStepResidual))")
-        lines.append("  η = 2/max a = \(Q1Format.number(r.threshold)): ρ = −1, it flips sign at constant size; max | |w(t)|/|w(0)| − 1 | over \(s.steps) steps = \(Q1Format.error(r.thresholdAmplitudeDeviation))")
-        lines.append("  η = \(Q1Format.number(s.above))·η_max: |ρ| = \(Q1Format.number(r.aboveRate)) > 1, it grows by |ρ| per step; measured growth \(Q1Format.number(r.aboveMeasuredGrowth)) per step")
+        lines.append("Boundary cases on the stiff axis (a = \(NumberFormat.number(big))):")
+        lines.append("  η = 1/max a = \(NumberFormat.number(1 / big)): ρ = 0, the stiff coordinate is 0 after one step; measured |w(1)|/|w(0)| = \(NumberFormat.error(r.oneStepResidual))")
+        lines.append("  η = 2/max a = \(NumberFormat.number(r.threshold)): ρ = −1, it flips sign at constant size; max | |w(t)|/|w(0)| − 1 | over \(s.steps) steps = \(NumberFormat.error(r.thresholdAmplitudeDeviation))")
+        lines.append("  η = \(NumberFormat.number(s.above))·η_max: |ρ| = \(NumberFormat.number(r.aboveRate)) > 1, it grows by |ρ| per step; measured growth \(NumberFormat.number(r.aboveMeasuredGrowth)) per step")
         return lines.joined(separator: "\n")
     }
 
@@ -219,7 +219,7 @@ extension Q1C: Q1Lab {
         let rates = Figure(
             name: "q1c-rates", data: [("curve", r.curve), ("sweep", sweep)],
             commands: Q1Plot.style
-                + Q1Plot.titleCommand("Q1(c) max|ρᵢ(η)| = max|1 − η·aᵢ| for a = \(Q1Format.number(s.a)), b = \(Q1Format.number(s.b)): converges where it is below 1", user: title)
+                + Q1Plot.titleCommand("Q1(c) max|ρᵢ(η)| = max|1 − η·aᵢ| for a = \(NumberFormat.number(s.a)), b = \(NumberFormat.number(s.b)): converges where it is below 1", user: title)
                 + """
                 set xlabel 'learning rate η'
                 set ylabel '|ρᵢ(η)| = |1 − η·aᵢ|'
@@ -274,7 +274,7 @@ extension Q1C: Q1Lab {
         let loss = Figure(
             name: "q1c-loss", data: Array(data.filter { $0.name.hasPrefix("run") }), sidecar: csv,
             commands: Q1Plot.style
-                + Q1Plot.titleCommand("Q1(c) loss L(w(t)) below, at and above η_max = 2/max(a, b) = \(Q1Format.number(r.threshold))", user: title)
+                + Q1Plot.titleCommand("Q1(c) loss L(w(t)) below, at and above η_max = 2/max(a, b) = \(NumberFormat.number(r.threshold))", user: title)
                 + """
                 set xlabel 'step t'
                 set ylabel 'L(w(t))  (log scale)'

@@ -35,14 +35,14 @@ struct Q1D: ParsableCommand {
             help: "κ of the zig-zag trajectory figure (1 … 1e4).")
     var zigzagKappa: Double = 50
 
-    @OptionGroup var output: Q1OutputOptions
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if output.explain { return }
-        try Q1Check.positive(b, "--b", example: "1")
-        try Q1Check.finite(w0, "--w0")
+        try ArgumentCheck.positive(b, "--b", example: "1")
+        try ArgumentCheck.finite(w0, "--w0")
         guard w0.x != 0 || w0.y != 0 else { throw ValidationError("--w0 is the minimum already; try --w0 1,1") }
-        try Q1Check.positive(epsilon, "--epsilon", example: "1e-6")
+        try ArgumentCheck.positive(epsilon, "--epsilon", example: "1e-6")
         guard kappas.count <= 40 else { throw ValidationError("at most 40 --kappa values, got \(kappas.count)") }
         for kappa in kappas + [zigzagKappa] {
             guard kappa.isFinite, kappa >= 1, kappa <= 1e6 else {
@@ -167,7 +167,7 @@ extension Q1D: Q1Lab {
     static func text(for r: Result) -> String {
         let s = r.settings
         var lines = [
-            "Q1(d)  L(w) = ½(a·w1² + b·w2²) with b = \(Q1Format.number(s.b)), a = κ·b;  w(0) = \(Q1Format.vector(s.w0)), stop at L ≤ ε = \(Q1Format.error(s.epsilon))",
+            "Q1(d)  L(w) = ½(a·w1² + b·w2²) with b = \(NumberFormat.number(s.b)), a = κ·b;  w(0) = \(NumberFormat.vector(s.w0)), stop at L ≤ ε = \(NumberFormat.error(s.epsilon))",
             "",
             "GD at η* = 2/(a+b) contracts by (κ−1)/(κ+1) per step: ≈ (κ/4)·ln(L₀/ε) iterations.",
             "Heavy ball, η = 4/(√a+√b)², β = ((√κ−1)/(√κ+1))², contracts by (√κ−1)/(√κ+1): ≈ (√κ/4)·ln(L₀/ε).",
@@ -177,10 +177,10 @@ extension Q1D: Q1Lab {
         var table = TextTable(header: ["κ", "η*", "rate", "GD measured", "predicted (exact)", "rate estimate",
                                        "HB η", "HB β", "HB rate", "HB measured", "HB rate estimate"])
         for row in r.rows {
-            table.add([Q1Format.number(row.kappa), Q1Format.number(row.optimalLearningRate), Q1Format.number(row.gdRate),
+            table.add([NumberFormat.number(row.kappa), NumberFormat.number(row.optimalLearningRate), NumberFormat.number(row.gdRate),
                        count(row.gdMeasured), count(row.gdPredicted), count(row.gdRateEstimate),
-                       Q1Format.number(row.heavyBall.learningRate), Q1Format.number(row.heavyBall.momentum),
-                       Q1Format.number(row.heavyBall.rate), count(row.heavyBallMeasured), count(row.heavyBallRateEstimate)])
+                       NumberFormat.number(row.heavyBall.learningRate), NumberFormat.number(row.heavyBall.momentum),
+                       NumberFormat.number(row.heavyBall.rate), count(row.heavyBallMeasured), count(row.heavyBallRateEstimate)])
         }
         lines.append(table.render())
         if let first = r.rows.first(where: { $0.kappa > 1 && $0.gdMeasured != nil }),
@@ -189,7 +189,7 @@ extension Q1D: Q1Lab {
            let h0 = first.heavyBallMeasured, let h1 = last.heavyBallMeasured {
             let span = Foundation.log10(last.kappa / first.kappa)
             lines.append("")
-            lines.append("Slope on log–log axes from κ = \(Q1Format.number(first.kappa)) to \(Q1Format.number(last.kappa)): GD \(Q1Format.number((Foundation.log10(Double(g1) / Double(g0)) / span * 100).rounded() / 100)) (theory → 1), heavy ball \(Q1Format.number((Foundation.log10(Double(h1) / Double(h0)) / span * 100).rounded() / 100)) (theory → 0.5).")
+            lines.append("Slope on log–log axes from κ = \(NumberFormat.number(first.kappa)) to \(NumberFormat.number(last.kappa)): GD \(NumberFormat.number((Foundation.log10(Double(g1) / Double(g0)) / span * 100).rounded() / 100)) (theory → 1), heavy ball \(NumberFormat.number((Foundation.log10(Double(h1) / Double(h0)) / span * 100).rounded() / 100)) (theory → 0.5).")
         }
         return lines.joined(separator: "\n")
     }
@@ -204,7 +204,7 @@ extension Q1D: Q1Lab {
         let iterations = Figure(
             name: "q1d-iterations", data: [("measured", measured), ("theory", r.theory)],
             commands: Q1Plot.style
-                + Q1Plot.titleCommand("Q1(d) iterations to reach L ≤ \(Q1Format.error(s.epsilon)) against the condition number κ = a/b", user: title)
+                + Q1Plot.titleCommand("Q1(d) iterations to reach L ≤ \(NumberFormat.error(s.epsilon)) against the condition number κ = a/b", user: title)
                 + """
                 set xlabel 'condition number κ = a/b  (log scale)'
                 set ylabel 'iterations to L ≤ ε  (log scale)'
@@ -230,7 +230,7 @@ extension Q1D: Q1Lab {
         let zigzag = Figure(
             name: "q1d-zigzag", width: 900, height: 700, data: data, sidecar: csv,
             commands: Q1Plot.style
-                + Q1Plot.titleCommand("Q1(d) κ = \(Q1Format.number(s.zigzagKappa)): GD at η* zig-zags across the valley (\(r.zigzag.gd.stepsTaken) steps); heavy ball (\(r.zigzag.heavyBall.stepsTaken) steps)", user: title)
+                + Q1Plot.titleCommand("Q1(d) κ = \(NumberFormat.number(s.zigzagKappa)): GD at η* zig-zags across the valley (\(r.zigzag.gd.stepsTaken) steps); heavy ball (\(r.zigzag.heavyBall.stepsTaken) steps)", user: title)
                 + Q1Plot.box(halfWidth: box.halfWidth, halfHeight: box.halfHeight)
                 + """
                 set xlabel 'w₁  (stiff direction, curvature a = κ·b)'
@@ -251,7 +251,7 @@ extension Q1D: Q1Lab {
         let decades = (-4...0).map { "'10^{\($0)}' \($0)" }.joined(separator: ", ")
         let heat = Figure(
             name: "q1d-heatmap", width: 950, height: 650, data: [("heat", r.heatMap), ("curves", curves)],
-            commands: Q1Plot.titleCommand("Q1(d) iterations to L ≤ \(Q1Format.error(s.epsilon)) over (η, κ), b = \(Q1Format.number(s.b)); grey: never (η ≥ 2/max)", user: title)
+            commands: Q1Plot.titleCommand("Q1(d) iterations to L ≤ \(NumberFormat.error(s.epsilon)) over (η, κ), b = \(NumberFormat.number(s.b)); grey: never (η ≥ 2/max)", user: title)
                 + """
                 set xlabel 'learning rate η·b  (log scale)'
                 set ylabel 'condition number κ = a/b  (log scale)'

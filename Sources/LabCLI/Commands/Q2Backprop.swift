@@ -21,17 +21,17 @@ struct Q2Backprop: ParsableCommand {
     @Option(help: "Entries compared per tensor (1 … 10000; all entries when a tensor has fewer).")
     var entries = 20
 
-    @OptionGroup var output: Q1OutputOptions
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        try Q1Check.steps(samples, "--samples", limit: 1000, example: "10")
+        try ArgumentCheck.steps(samples, "--samples", limit: 1000, example: "10")
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1; try --samples 10") }
-        try Q1Check.steps(entries, "--entries", limit: 10000, example: "20")
+        try ArgumentCheck.steps(entries, "--entries", limit: 10000, example: "20")
         guard entries >= 1 else { throw ValidationError("--entries must be at least 1; try --entries 20") }
     }
 
     func run() throws {
-        if output.explain { return try Q1Presenter.explain(Self.worksheet) }
+        if output.explain { return try Presenter.explain(Self.worksheet) }
         let settings = Settings(data: data.settings, network: network.settings, samples: samples, entries: entries)
         try Self.present(try Self.compute(settings, data: try Q2Data.load(settings.data)), output: output)
     }
@@ -92,19 +92,19 @@ extension Q2Backprop: Q2Lab {
         var lines = [
             "Q2 backprop  gradient check of L = Σ −log p_y over the first \(r.settings.samples) training images",
             r.data.line,
-            "Network \(Q2Format.layers(r.layerSizes)), \(Q2Format.scaling(r.settings.network.scaling)); central differences with h = \(Q1Format.error(r.step)), rel = |g − ĝ| / max(|g|, |ĝ|)",
+            "Network \(Q2Format.layers(r.layerSizes)), \(Q2Format.scaling(r.settings.network.scaling)); central differences with h = \(NumberFormat.error(r.step)), rel = |g − ĝ| / max(|g|, |ĝ|)",
             "",
         ]
         var table = TextTable(header: ["tensor", "shape", "entries checked", "max rel error", "max abs error", "largest |g|", "≤ 1e-6"])
         for row in r.rows {
-            table.add([row.name, Q2Format.shape(row.shape), "\(row.checked)", Q1Format.error(row.maxRelativeError),
-                       Q1Format.error(row.maxAbsoluteError), Q1Format.error(row.largestGradient), row.passed ? "pass" : "FAIL"])
+            table.add([row.name, Q2Format.shape(row.shape), "\(row.checked)", NumberFormat.error(row.maxRelativeError),
+                       NumberFormat.error(row.maxAbsoluteError), NumberFormat.error(row.largestGradient), row.passed ? "pass" : "FAIL"])
         }
         lines.append(table.render())
         lines.append("")
         lines.append(r.passed
-            ? "PASS: every tensor's largest relative error is ≤ \(Q1Format.error(r.tolerance)); backpropagation agrees with the finite differences."
-            : "FAIL: some tensor's relative error exceeds \(Q1Format.error(r.tolerance)); with tiny gradients (see largest |g|) this can be finite-difference noise — compare the absolute errors.")
+            ? "PASS: every tensor's largest relative error is ≤ \(NumberFormat.error(r.tolerance)); backpropagation agrees with the finite differences."
+            : "FAIL: some tensor's relative error exceeds \(NumberFormat.error(r.tolerance)); with tiny gradients (see largest |g|) this can be finite-difference noise — compare the absolute errors.")
         return lines.joined(separator: "\n")
     }
 
@@ -117,7 +117,7 @@ extension Q2Backprop: Q2Lab {
         }
         let tics = r.rows.enumerated().map { "\(Gnuplot.quoted($0.element.name)) \($0.offset)" }.joined(separator: ", ")
         let commands = Q1Plot.style
-            + Q1Plot.titleCommand("Q2 gradient check: backpropagation vs central differences (h = \(Q1Format.error(r.step))), \(r.passed ? "all tensors pass" : "some tensors FAIL")", user: title)
+            + Q1Plot.titleCommand("Q2 gradient check: backpropagation vs central differences (h = \(NumberFormat.error(r.step))), \(r.passed ? "all tensors pass" : "some tensors FAIL")", user: title)
             + """
             set xtics (\(tics))
             set xlabel 'parameter tensor'

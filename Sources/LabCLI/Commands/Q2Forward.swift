@@ -14,10 +14,10 @@ struct Q2Forward: ParsableCommand {
 
     @OptionGroup var data: Q2DataOptions
     @OptionGroup var network: Q2NetworkOptions
-    @OptionGroup var output: Q1OutputOptions
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        if output.explain { return try Q1Presenter.explain(Self.worksheet) }
+        if output.explain { return try Presenter.explain(Self.worksheet) }
         let settings = Settings(data: data.settings, network: network.settings)
         try Self.present(try Self.compute(settings, data: try Q2Data.load(settings.data)), output: output)
     }

@@ -13,10 +13,10 @@ struct Q2Init: ParsableCommand {
         discussion: "Figure: <out>/q2-init-weights.png (standardised weights against N(0, 1)).")
 
     @OptionGroup var network: Q2NetworkOptions
-    @OptionGroup var output: Q1OutputOptions
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        if output.explain { return try Q1Presenter.explain(Self.worksheet) }
+        if output.explain { return try Presenter.explain(Self.worksheet) }
         try Self.present(try Self.compute(Settings(network: network.settings)), output: output)
     }
 }

@@ -22,10 +22,10 @@ struct Q2Train: ParsableCommand {
     @OptionGroup var data: Q2DataOptions
     @OptionGroup var network: Q2NetworkOptions
     @OptionGroup var training: Q2TrainingOptions
-    @OptionGroup var output: Q1OutputOptions
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        if output.explain { return try Q1Presenter.explain(Self.worksheet) }
+        if output.explain { return try Presenter.explain(Self.worksheet) }
         let settings = Settings(data: data.settings, network: network.settings, training: training.settings)
         let loaded = try Q2Data.load(settings.data)
         let result = try Self.trainInteractively(settings, data: loaded, save: training.save)
@@ -199,7 +199,7 @@ extension Q2Train: Q2Lab {
         var lines = [
             "Q2 train  network \(Q2Format.layers(r.layerSizes)) (\(Q2Format.count(r.parameterCount)) parameters), \(r.start)",
             r.data.line,
-            "SGD θ ← θ − η·Σ_batch ∇(−log p_y): η = \(Q1Format.number(t.learningRate)), \(t.epochs) epoch\(t.epochs == 1 ? "" : "s"), batch size \(t.batchSize), "
+            "SGD θ ← θ − η·Σ_batch ∇(−log p_y): η = \(NumberFormat.number(t.learningRate)), \(t.epochs) epoch\(t.epochs == 1 ? "" : "s"), batch size \(t.batchSize), "
                 + "\(t.shuffle ? "shuffled (seed \(s.network.seed))" : "no shuffling"), \(Q2Format.scaling(s.network.scaling)), "
                 + "\(t.trainLimit.map { "first \(Q2Format.count(min($0, r.data.trainCount))) training images" } ?? "all training images")",
             "",
@@ -255,7 +255,7 @@ extension Q2Train: Q2Lab {
             figures.append(Figure(
                 name: "q2-train-loss", data: [("curve", curve)],
                 commands: Q1Plot.style
-                    + Q1Plot.titleCommand("Q2 training loss −log p_y against samples seen (η = \(Q1Format.number(r.settings.training.learningRate)), \(Q2Format.scaling(r.settings.network.scaling)))", user: title)
+                    + Q1Plot.titleCommand("Q2 training loss −log p_y against samples seen (η = \(NumberFormat.number(r.settings.training.learningRate)), \(Q2Format.scaling(r.settings.network.scaling)))", user: title)
                     + arrows
                     + """
                     set xlabel 'training samples seen (dotted lines: epoch boundaries)'

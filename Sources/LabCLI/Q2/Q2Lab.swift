@@ -23,8 +23,8 @@ extension Q2Lab {
     static func rasters(for result: Result, title: String?) -> [RasterFigure] { [] }
 
     /// Figures into `output.out`, then text or JSON on stdout, then the gnuplot verdict.
-    static func present(_ result: Result, output: Q1OutputOptions) throws {
-        try Q1Presenter.present(
+    static func present(_ result: Result, output: OutputOptions) throws {
+        try Presenter.present(
             result, text: text(for: result), figures: figures(for: result, title: output.title),
             rasters: rasters(for: result, title: output.title), options: output)
     }

@@ -184,7 +184,7 @@ struct Q2TrainingOptions: ParsableArguments {
     }
 
     func validate() throws {
-        try Q1Check.positive(learningRate, "--lr", example: "0.003")
+        try ArgumentCheck.positive(learningRate, "--lr", example: "0.003")
         guard (1 ... 1000).contains(epochs) else {
             throw ValidationError("--epochs must be between 1 and 1000, got \(epochs); try --epochs 3")
         }

@@ -58,7 +58,7 @@ struct ReportBuilder {
                                     complete: missing.isEmpty && q2.unavailable == nil && q2.diverged == nil)
 
         let html = try progress.step("results.json, report.md, report.html") { () -> String in
-            try folder.write(Q1Presenter.json(results) + "\n", named: "results.json")
+            try folder.write(Presenter.json(results) + "\n", named: "results.json")
             try folder.write(document.markdown + "\n", named: "report.md")
             let html = document.html(image: folder.stagedData)
             try folder.write(html, named: "report.html")

@@ -78,18 +78,18 @@ enum ReportQuestion1 {
         let s = r.settings
         let outcome: String
         switch r.stopReason {
-        case .reachedTolerance: outcome = "reached L ≤ \(Q1Format.error(s.epsilon)) after \(r.stepsTaken) steps, \(Q1Format.error(r.distanceToMinimizer)) from w*"
-        case .stepLimit: outcome = "was still above L = \(Q1Format.error(s.epsilon)) after \(r.stepsTaken) steps"
+        case .reachedTolerance: outcome = "reached L ≤ \(NumberFormat.error(s.epsilon)) after \(r.stepsTaken) steps, \(NumberFormat.error(r.distanceToMinimizer)) from w*"
+        case .stepLimit: outcome = "was still above L = \(NumberFormat.error(s.epsilon)) after \(r.stepsTaken) steps"
         case .lossNotFinite: outcome = "diverged (the loss overflowed at step \(r.stepsTaken))"
         }
-        return "∇L(w) = (a·w₁, b·w₂), here (\(Q1Format.number(s.a))·w₁, \(Q1Format.number(s.b))·w₂). It vanishes only at w* = (0, 0), the unique minimiser (L(w*) = 0; the Hessian diag(a, b) is positive definite). "
-            + "The formula agrees with central differences at \(r.gradientChecks.count) random points to a relative error of at most \(Q1Format.error(r.maxRelativeError)), "
-            + "and gradient descent with η = \(Q1Format.number(s.learningRate)) from w(0) = \(Q1Format.vector(s.w0)) \(outcome)."
+        return "∇L(w) = (a·w₁, b·w₂), here (\(NumberFormat.number(s.a))·w₁, \(NumberFormat.number(s.b))·w₂). It vanishes only at w* = (0, 0), the unique minimiser (L(w*) = 0; the Hessian diag(a, b) is positive definite). "
+            + "The formula agrees with central differences at \(r.gradientChecks.count) random points to a relative error of at most \(NumberFormat.error(r.maxRelativeError)), "
+            + "and gradient descent with η = \(NumberFormat.number(s.learningRate)) from w(0) = \(NumberFormat.vector(s.w0)) \(outcome)."
     }
 
     static func answer(_ r: Q1B.Result) -> String {
         let runs = r.runs.map { c in
-            "for η = \(Q1Format.number(c.learningRate)), ρ = (\(Q1Format.number(c.rhoFormula[0])), \(Q1Format.number(c.rhoFormula[1]))) and the measured ratios wᵢ(t+1)/wᵢ(t) differ from it by at most \(Q1Format.error(c.maxRatioDeviation)) (relative), the iterates from the closed form by at most \(Q1Format.error(c.maxClosedFormDeviation))"
+            "for η = \(NumberFormat.number(c.learningRate)), ρ = (\(NumberFormat.number(c.rhoFormula[0])), \(NumberFormat.number(c.rhoFormula[1]))) and the measured ratios wᵢ(t+1)/wᵢ(t) differ from it by at most \(NumberFormat.error(c.maxRatioDeviation)) (relative), the iterates from the closed form by at most \(NumberFormat.error(c.maxClosedFormDeviation))"
         }
         return "One step is w(t+1) = w(t) − η·∇L(w(t)) = ((1 − η·a)·w₁(t), (1 − η·b)·w₂(t)): each coordinate is multiplied by its own factor ρᵢ = 1 − η·aᵢ, so w(t) = (ρ₁ᵗ·w₁(0), ρ₂ᵗ·w₂(0)). Measured: "
             + runs.joined(separator: "; ") + "."
@@ -104,10 +104,10 @@ enum ReportQuestion1 {
             case .oscillates: return row.measuredIterations == nil && row.nonFiniteStep == nil
             }
         }.count
-        return "Gradient descent converges exactly when |1 − η·aᵢ| < 1 for every i, i.e. 0 < η < 2/max(a, b) = \(Q1Format.number(r.threshold)) here (a = \(Q1Format.number(s.a)), b = \(Q1Format.number(s.b))). "
-            + "At η = 1/max(a, b) the stiff coordinate reaches 0 in one step (measured residual \(Q1Format.error(r.oneStepResidual))); "
-            + "at η = 2/max(a, b) it flips sign forever at constant size (amplitude deviation \(Q1Format.error(r.thresholdAmplitudeDeviation))); "
-            + "just above, at \(Q1Format.number(s.above))× the threshold, it diverges at rate |ρ| = \(Q1Format.number(r.aboveRate)) (measured growth per step \(Q1Format.number(r.aboveMeasuredGrowth))). "
+        return "Gradient descent converges exactly when |1 − η·aᵢ| < 1 for every i, i.e. 0 < η < 2/max(a, b) = \(NumberFormat.number(r.threshold)) here (a = \(NumberFormat.number(s.a)), b = \(NumberFormat.number(s.b))). "
+            + "At η = 1/max(a, b) the stiff coordinate reaches 0 in one step (measured residual \(NumberFormat.error(r.oneStepResidual))); "
+            + "at η = 2/max(a, b) it flips sign forever at constant size (amplitude deviation \(NumberFormat.error(r.thresholdAmplitudeDeviation))); "
+            + "just above, at \(NumberFormat.number(s.above))× the threshold, it diverges at rate |ρ| = \(NumberFormat.number(r.aboveRate)) (measured growth per step \(NumberFormat.number(r.aboveMeasuredGrowth))). "
             + "\(agreeing) of the \(r.rows.count) learning rates tried behaved as this classification predicts."
     }
 
@@ -118,9 +118,9 @@ enum ReportQuestion1 {
             guard let m = row.gdMeasured, let p = row.gdPredicted else { return false }
             return abs(m - p) <= 1
         }.count
-        return "Even at the best fixed step η* = 2/(a + b) the slow coordinate contracts only by (κ − 1)/(κ + 1) per step, so the iterations to L ≤ \(Q1Format.error(r.settings.epsilon)) grow in proportion to κ = a/b: "
-            + "\(count(first.gdMeasured)) at κ = \(Q1Format.number(first.kappa)), \(count(last.gdMeasured)) at κ = \(Q1Format.number(last.kappa)) (measured; the exact prediction matches within ±1 for \(exact) of \(r.rows.count) values of κ). "
-            + "Heavy-ball momentum with Polyak's (η, β) contracts by (√κ − 1)/(√κ + 1) instead, so the count grows only like √κ: \(count(last.heavyBallMeasured)) iterations at κ = \(Q1Format.number(last.kappa))."
+        return "Even at the best fixed step η* = 2/(a + b) the slow coordinate contracts only by (κ − 1)/(κ + 1) per step, so the iterations to L ≤ \(NumberFormat.error(r.settings.epsilon)) grow in proportion to κ = a/b: "
+            + "\(count(first.gdMeasured)) at κ = \(NumberFormat.number(first.kappa)), \(count(last.gdMeasured)) at κ = \(NumberFormat.number(last.kappa)) (measured; the exact prediction matches within ±1 for \(exact) of \(r.rows.count) values of κ). "
+            + "Heavy-ball momentum with Polyak's (η, β) contracts by (√κ − 1)/(√κ + 1) instead, so the count grows only like √κ: \(count(last.heavyBallMeasured)) iterations at κ = \(NumberFormat.number(last.kappa))."
     }
 }
 

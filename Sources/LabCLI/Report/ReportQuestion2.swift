@@ -49,7 +49,7 @@ enum ReportQuestion2 {
         if s.network.seed != defaults.network.seed { words += ["--seed", "\(s.network.seed)"] }
         if s.network.rawPixels { words.append("--raw-pixels") }
         if let load = s.network.load { words += ["--load", portablePath(load)] }
-        if s.training.learningRate != defaults.training.learningRate { words += ["--lr", Q1Format.number(s.training.learningRate)] }
+        if s.training.learningRate != defaults.training.learningRate { words += ["--lr", NumberFormat.number(s.training.learningRate)] }
         if s.training.epochs != defaults.training.epochs { words += ["--epochs", "\(s.training.epochs)"] }
         if s.training.batchSize != defaults.training.batchSize { words += ["--batch-size", "\(s.training.batchSize)"] }
         if s.training.shuffle { words.append("--shuffle") }
@@ -107,7 +107,7 @@ enum ReportQuestion2 {
         check.data = portable(check.data)
         check.settings.data = portable(check.settings.data)
         check.settings.network = portable(check.settings.network)
-        var train = try progress.step("q2-train: \(s.training.epochs) epoch\(s.training.epochs == 1 ? "" : "s") of SGD, η = \(Q1Format.number(s.training.learningRate))") {
+        var train = try progress.step("q2-train: \(s.training.epochs) epoch\(s.training.epochs == 1 ? "" : "s") of SGD, η = \(NumberFormat.number(s.training.learningRate))") {
             try trainWithProgress(s, data: data, save: settings.save, progress: progress)
         }
         if let save = settings.save, train.outcome.status != "diverged" {
@@ -226,10 +226,10 @@ enum ReportQuestion2 {
     /// The gradient-check table: one row per parameter tensor.
     static func gradientTable(_ r: Q2Backprop.Result) -> ReportBlock {
         .table(
-            header: ["tensor", "shape", "entries checked", "max relative error", "max absolute error", "largest |g|", "≤ \(Q1Format.error(r.tolerance))"],
+            header: ["tensor", "shape", "entries checked", "max relative error", "max absolute error", "largest |g|", "≤ \(NumberFormat.error(r.tolerance))"],
             rows: r.rows.map { row in
-                [row.name, Q2Format.shape(row.shape), "\(row.checked)", Q1Format.error(row.maxRelativeError),
-                 Q1Format.error(row.maxAbsoluteError), Q1Format.error(row.largestGradient), row.passed ? "pass" : "FAIL"]
+                [row.name, Q2Format.shape(row.shape), "\(row.checked)", NumberFormat.error(row.maxRelativeError),
+                 NumberFormat.error(row.maxAbsoluteError), NumberFormat.error(row.largestGradient), row.passed ? "pass" : "FAIL"]
             },
             numeric: [false, false, true, true, true, true, false])
     }
@@ -268,13 +268,13 @@ enum ReportQuestion2 {
         let entries = r.rows.reduce(0) { $0 + $1.checked }
         return "Backpropagation gives, layer by layer, δ = p − onehot(y) at the softmax output, δₗ = (δₗ₊₁·Wₗ₊₁ᵀ) ⊙ σ(zₗ)·(1 − σ(zₗ)) at each sigmoid layer below it, and ∂L/∂Wₗ = aₗ₋₁ᵀ·δₗ, ∂L/∂bₗ = δₗ (row vectors, W of shape (n_in, n_out)). "
             + "Checked in Double against central differences on \(entries) sampled entries of all \(r.rows.count) parameter tensors (loss summed over \(r.settings.samples) training images): "
-            + "the largest relative error is \(Q1Format.error(worst)), \(r.passed ? "within" : "NOT within") the tolerance \(Q1Format.error(r.tolerance))."
+            + "the largest relative error is \(NumberFormat.error(worst)), \(r.passed ? "within" : "NOT within") the tolerance \(NumberFormat.error(r.tolerance))."
     }
 
     static func answer(_ r: Q2Train.Result) -> String {
         let t = r.settings.training
         let samples = t.trainLimit.map { "the first \(Q2Format.count(min($0, r.data.trainCount)))" } ?? "all \(Q2Format.count(r.data.trainCount))"
-        var text = "Per-sample SGD (η = \(Q1Format.number(t.learningRate)), batch size \(t.batchSize), \(t.shuffle ? "shuffled" : "no shuffling")) over \(samples) training images for \(t.epochs) epoch\(t.epochs == 1 ? "" : "s") "
+        var text = "Per-sample SGD (η = \(NumberFormat.number(t.learningRate)), batch size \(t.batchSize), \(t.shuffle ? "shuffled" : "no shuffling")) over \(samples) training images for \(t.epochs) epoch\(t.epochs == 1 ? "" : "s") "
             + "took the test accuracy from \(Q2Format.percent(r.before.testAccuracy)) to \(Q2Format.percent(r.after.testAccuracy)) and the test loss from \(Q2Format.loss(r.before.testLoss)) to \(Q2Format.loss(r.after.testLoss)); the table gives every epoch. "
         if r.outcome.status != "completed" { text += r.outcome.text.prefix(1).uppercased() + r.outcome.text.dropFirst() + ". " }
         text += "The first hidden layer's saturated outputs (outside (0.01, 0.99)) went from \(Q2Format.percent(r.before.saturation.fraction)) to \(Q2Format.percent(r.after.saturation.fraction))"

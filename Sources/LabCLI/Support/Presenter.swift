@@ -1,0 +1,85 @@
+// How every lab presents its result: the output options (--out, --title, --json, --explain) and
+// the one routine that writes the figures and their sidecars into --out, then prints text or
+// JSON on stdout, then reports a missing gnuplot.
+
+import ArgumentParser
+import Foundation
+import LabSupport
+
+/// Where and how results are shown: `--out`, `--title`, `--json`, `--explain`.
+struct OutputOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Folder for the PNG figures and their CSV sidecars (created if needed).",
+                               valueName: "folder"))
+    var out = "plots"
+
+    @Option(help: "Text put in front of every figure title (drawn literally).")
+    var title: String?
+
+    @Flag(help: "Print all results as JSON (sorted keys) on stdout instead of text.")
+    var json = false
+
+    @Flag(help: "Print this question's worksheet (question, derivation, what to look for) and exit.")
+    var explain = false
+
+    func validate() throws {
+        guard !out.isEmpty else { throw ValidationError("--out is empty; pass a folder such as --out plots") }
+        guard !out.contains("\0") else { throw ValidationError("--out contains a NUL byte; pass an ordinary folder name") }
+    }
+}
+
+/// Presents a lab's result: figures, then text or JSON, then the gnuplot verdict.
+enum Presenter {
+    /// Writes `figures` (PNG + CSV) and `rasters` (PNG) into `options.out`, all at once (see
+    /// `FigureWriter.write(_:rasters:)`; the list of files keeps the figures' order), prints `text` or
+    /// `result` as JSON, and throws `LabError.incomplete` afterwards if gnuplot was missing.
+    ///
+    /// - Throws: `LabError.failed` when the folder cannot be written or gnuplot fails.
+    static func present<Result: Encodable>(
+        _ result: Result, text: String, figures: [Figure], rasters: [RasterFigure] = [], options: OutputOptions
+    ) throws {
+        let writer: FigureWriter
+        do {
+            writer = try FigureWriter(folder: URL(fileURLWithPath: options.out))
+            try writer.write(figures, rasters: rasters)
+        } catch let error as LabError {
+            throw error
+        } catch {
+            throw LabError.failed("\(error)")
+        }
+        let files = writer.written.map { relativePath($0, folder: options.out) }
+        if options.json {
+            print(try json(Envelope(result: result, files: files)))
+        } else {
+            print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
+            if !files.isEmpty { print("\nWrote: " + files.joined(separator: ", ")) }
+        }
+        try writer.finish()
+    }
+
+    /// Prints the worksheet `name` (e.g. "q1a") for --explain.
+    static func explain(_ name: String) throws {
+        print(try Worksheet.text(named: name), terminator: "")
+    }
+
+    /// Deterministic JSON: sorted keys, non-finite numbers as the strings "inf", "-inf", "nan".
+    static func json<Value: Encodable>(_ value: Value) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do {
+            return String(decoding: try encoder.encode(value), as: UTF8.self)
+        } catch {
+            throw LabError.failed("could not encode the results as JSON: \(error)")
+        }
+    }
+
+    private struct Envelope<Result: Encodable>: Encodable {
+        var result: Result
+        var files: [String]
+    }
+
+    private static func relativePath(_ url: URL, folder: String) -> String {
+        (folder.hasSuffix("/") ? folder : folder + "/") + url.lastPathComponent
+    }
+}
