@@ -5,7 +5,6 @@
 import Foundation
 import MNISTNet
 import XCTest
-import ZIPFoundation
 
 final class FuzzRegressionTests: XCTestCase {
     private var folder: URL!
@@ -168,26 +167,15 @@ final class FuzzRegressionTests: XCTestCase {
         return data
     }
 
-    static func zip(_ members: [(String, Data)], compressed: Bool) throws -> Data {
-        let archive = try Archive(data: Data(), accessMode: .create)
-        for (name, content) in members {
-            try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(content.count),
-                                 compressionMethod: compressed ? .deflate : .none) { position, size in
-                content.subdata(in: Int(position) ..< Int(position) + size)
-            }
-        }
-        return archive.data!
-    }
-
     static func npz(_ arrays: [(String, [Int])]) throws -> Data {
-        try zip(arrays.map { ($0.0 + ".npy", npy(shape: $0.1)) }, compressed: false)
+        try ZipArchives.make(arrays.map { ($0.0 + ".npy", npy(shape: $0.1)) }, compressed: false)
     }
 
     /// w1 holds 72 MB of zeros (over the 64 MB cap), deflated to about 70 kB.
     static func npzBomb() throws -> Data {
         let members = [("w1.npy", npy(shape: [9_000_000], payloadBytes: 72_000_000)),
                        ("b1.npy", npy(shape: [1])), ("w2.npy", npy(shape: [1, 1])), ("b2.npy", npy(shape: [1]))]
-        return try zip(members, compressed: true)
+        return try ZipArchives.make(members, compressed: true)
     }
 
     /// `archive` with the first member's uncompressed size claimed to be 800 bytes in its local

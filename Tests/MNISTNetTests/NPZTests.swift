@@ -115,14 +115,7 @@ final class NPZTests: XCTestCase {
 
     /// An .npz built from raw .npy payloads, for corruption tests.
     func archive(_ members: [(String, Data)], compressed: Bool = false) throws -> Data {
-        let archive = try Archive(data: Data(), accessMode: .create)
-        for (name, content) in members {
-            try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(content.count),
-                                 compressionMethod: compressed ? .deflate : .none) { position, size in
-                content.subdata(in: Int(position) ..< Int(position) + size)
-            }
-        }
-        return archive.data!
+        try ZipArchives.make(members, compressed: compressed)
     }
 
     func npy(descr: String = "<f8", fortran: String = "False", shape: String, payloadBytes: Int) -> Data {
