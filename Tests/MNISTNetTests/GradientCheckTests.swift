@@ -61,3 +61,38 @@ extension MLP {
         return MLP(layers: layers)
     }
 }
+
+final class GradientCheckStepTests: XCTestCase {
+    /// A weight of 1e300 makes the loss about 1e300: the step of that weight vanishes in
+    /// rounding (θ + h = θ − h, so its difference is NaN), every other difference rounds to 0,
+    /// and the check fails instead of reporting errors of 0 (Swift's max(x, NaN) is x) and PASS.
+    func testHugeWeightsFailTheCheck() throws {
+        let test = try MNISTSets.test.get()
+        var layers = try MLP().layers
+        layers[2].biases[0] = 1e300
+        let network = MLP(layers: layers)
+        let rows = GradientCheck.run(network, data: test, indices: [0, 1], entriesPerTensor: 10, seed: 1)
+        XCTAssertTrue(rows[5].maxRelativeError.isNaN, "b3 holds the huge entry: \(rows[5])")
+        XCTAssertFalse(rows[0].isResolvable, "w1's differences are lost in a loss of 1e300: \(rows[0])")
+        XCTAssertFalse(rows.contains { $0.passes(tolerance: 1e-6) })
+        XCTAssertTrue(GradientCheck.relativeError(.nan, 1).isNaN)
+        XCTAssertTrue(GradientCheck.relativeError(1, .infinity).isNaN)
+    }
+
+    /// Raw pixels: the first layer's inputs reach 255, so its step is h₀/255 and every tensor
+    /// passes; with h₀ itself, W¹'s truncation error (≈ h²·x³·L'''/6) is far above the
+    /// scaled case's, and falls a hundredfold per tenfold smaller h — the finite difference's
+    /// error, not backpropagation's.
+    func testRawPixelsPassWithAStepScaledByTheInputs() throws {
+        let test = try MNISTSets.test.get()
+        let network = try MLP()
+        let rows = GradientCheck.run(network, data: test, indices: Array(0 ..< 10), scaling: .raw, entriesPerTensor: 20, seed: 1)
+        XCTAssertEqual(rows[0].step, GradientCheck.defaultStep / 255, accuracy: 1e-18)
+        XCTAssertEqual(rows[2].step, GradientCheck.defaultStep, "sigmoid inputs stay ≤ 1")
+        for row in rows { XCTAssertTrue(row.passes(tolerance: 1e-6), "\(row)") }
+        let errors = GradientCheck.errorAgainstStep(network, data: test, indices: Array(0 ..< 10), scaling: .raw,
+                                                    entriesPerTensor: 20, seed: 1, steps: [1e-4, 1e-5])
+        XCTAssertGreaterThan(errors[0][0], 1e-6, "W¹ at h = 1e-4 with raw pixels")
+        XCTAssertEqual(errors[0][0] / errors[0][1], 100, accuracy: 5, "truncation error ∝ h²")
+    }
+}

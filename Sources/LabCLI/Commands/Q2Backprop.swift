@@ -10,7 +10,7 @@ struct Q2Backprop: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "q2-backprop",
         abstract: "Q2: the gradient check — backpropagation against central differences, per tensor.",
-        discussion: "Figure: <out>/q2-backprop-errors.png (max relative error per tensor, log scale, with the 1e-6 bar).")
+        discussion: "Figures: <out>/q2-backprop-errors.png (largest relative and absolute error per tensor, log scale, with the 1e-6 bar), <out>/q2-backprop-steps.png (the error against the step h). Exit status 1 when a tensor fails the check.")
 
     @OptionGroup var data: Q2DataOptions
     @OptionGroup var network: Q2NetworkOptions
@@ -33,14 +33,24 @@ struct Q2Backprop: ParsableCommand {
     func run() throws {
         if output.explain { return try Presenter.explain(Self.worksheet) }
         let settings = Settings(data: data.settings, network: network.settings, samples: samples, entries: entries)
-        try Self.present(try Self.compute(settings, data: try Q2Data.load(settings.data)), output: output)
+        let result = try Self.compute(settings, data: try Q2Data.load(settings.data))
+        try Self.present(result, output: output)
+        if !result.passed {
+            let failed = result.rows.filter { !$0.passes(tolerance: Self.tolerance) }.map(\.name).joined(separator: ", ")
+            throw LabError.failed("the gradient check failed for \(failed); see the table above (a non-finite number, a gradient below the rounding floor, or backpropagation and the finite differences disagree)")
+        }
     }
 }
+
 
 extension Q2Backprop: Q2Lab {
     static let worksheet = "q2-backprop"
     /// A tensor passes when its largest relative error is at most this.
-    static let tolerance = 1e-6
+    static let tolerance = GradientCheck.defaultTolerance
+    /// The steps of the error-against-h scan (one step for every tensor).
+    static let scanSteps: [Double] = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8]
+    /// Entries per tensor in the scan (the first of those the check compares).
+    static let scanEntries = 20
 
     struct Settings: Codable, Sendable {
         var data = Q2DataSettings()
@@ -49,24 +59,23 @@ extension Q2Backprop: Q2Lab {
         var entries = 20
     }
 
-    struct Row: Codable, Sendable {
+    /// The largest absolute error of one tensor at each scanned step.
+    struct StepScan: Codable, Sendable {
         var name: String
-        var shape: [Int]
-        var checked: Int
-        var maxRelativeError: Double
-        var maxAbsoluteError: Double
-        var largestGradient: Double
-        var passed: Bool
+        var maxAbsoluteErrors: [Double]
     }
 
     struct Result: Encodable {
         var settings: Settings
         var data: Q2DataSummary
         var layerSizes: [Int]
-        var step: Double
+        /// The base step h₀; each weight tensor uses h₀ / (its largest input).
+        var baseStep: Double
         var tolerance: Double
-        var rows: [Row]
+        var rows: [GradientCheckRow]
         var passed: Bool
+        var scanSteps: [Double]
+        var scan: [StepScan]
     }
 
     /// The gradient check at the network `settings` describe (or `network`), on the first
@@ -75,64 +84,114 @@ extension Q2Backprop: Q2Lab {
         let network = try given ?? Q2Network.make(settings.network, fitting: data.train)
         let count = min(settings.samples, data.train.count)
         guard count >= 1 else { throw LabError.failed("the training set is empty; the gradient check needs images") }
+        let indices = Array(0 ..< count), scaling = settings.network.scaling, seed = settings.network.seed
         let rows = GradientCheck.run(
-            network, data: data.train, indices: Array(0 ..< count), scaling: settings.network.scaling,
-            entriesPerTensor: settings.entries, seed: settings.network.seed
-        ).map {
-            Row(name: $0.name, shape: $0.shape, checked: $0.checked, maxRelativeError: $0.maxRelativeError,
-                maxAbsoluteError: $0.maxAbsoluteError, largestGradient: $0.largestGradient,
-                passed: $0.maxRelativeError <= tolerance)
-        }
+            network, data: data.train, indices: indices, scaling: scaling,
+            entriesPerTensor: settings.entries, seed: seed, tolerance: tolerance)
+        let errors = GradientCheck.errorAgainstStep(
+            network, data: data.train, indices: indices, scaling: scaling,
+            entriesPerTensor: min(settings.entries, scanEntries), seed: seed, steps: scanSteps)
         return Result(settings: settings, data: Q2DataSummary(data), layerSizes: network.layerSizes,
-                      step: GradientCheck.defaultStep, tolerance: tolerance, rows: rows,
-                      passed: rows.allSatisfy(\.passed))
+                      baseStep: GradientCheck.defaultStep, tolerance: tolerance, rows: rows,
+                      passed: rows.allSatisfy { $0.passes(tolerance: tolerance) },
+                      scanSteps: scanSteps,
+                      scan: zip(rows, errors).map { StepScan(name: $0.name, maxAbsoluteErrors: $1) })
     }
 
     static func text(for r: Result) -> String {
+        let tolerance = NumberFormat.error(r.tolerance)
         var lines = [
             "Q2 backprop  gradient check of L = Σ −log p_y over the first \(r.settings.samples) training images",
             r.data.line,
-            "Network \(Q2Format.layers(r.layerSizes)), \(Q2Format.scaling(r.settings.network.scaling)); central differences with h = \(NumberFormat.error(r.step)), rel = |g − ĝ| / max(|g|, |ĝ|)",
+            "Network \(Q2Format.layers(r.layerSizes)), \(Q2Format.scaling(r.settings.network.scaling)); central differences ĝ = (L(θ+h) − L(θ−h)) / 2h",
+            "Step per tensor: h = \(NumberFormat.error(r.baseStep)) / max(1, the layer's largest input) for weights, \(NumberFormat.error(r.baseStep)) for biases.",
+            "rel = |g − ĝ| / max(|g|, |ĝ|, floor / \(tolerance)), floor = 4·ε·|L| / h: the rounding error of the difference.",
             "",
         ]
-        var table = TextTable(header: ["tensor", "shape", "entries checked", "max rel error", "max abs error", "largest |g|", "≤ 1e-6"])
+        var table = TextTable(header: ["tensor", "shape", "entries", "step h", "max rel error", "max abs error", "largest |g|", "≤ \(tolerance)"])
         for row in r.rows {
-            table.add([row.name, Q2Format.shape(row.shape), "\(row.checked)", NumberFormat.error(row.maxRelativeError),
-                       NumberFormat.error(row.maxAbsoluteError), NumberFormat.error(row.largestGradient), row.passed ? "pass" : "FAIL"])
+            table.add([row.name, Q2Format.shape(row.shape), "\(row.checked)", NumberFormat.error(row.step),
+                       NumberFormat.error(row.maxRelativeError), NumberFormat.error(row.maxAbsoluteError),
+                       NumberFormat.error(row.largestGradient), row.passes(tolerance: r.tolerance) ? "pass" : "FAIL"])
         }
         lines.append(table.render())
         lines.append("")
-        lines.append(r.passed
-            ? "PASS: every tensor's largest relative error is ≤ \(NumberFormat.error(r.tolerance)); backpropagation agrees with the finite differences."
-            : "FAIL: some tensor's relative error exceeds \(NumberFormat.error(r.tolerance)); with tiny gradients (see largest |g|) this can be finite-difference noise — compare the absolute errors.")
+        lines.append("Largest |g − ĝ| with the same step h for every tensor (the first \(min(r.settings.entries, scanEntries)) entries of each):")
+        lines.append("truncation ≈ h²·|L'''|/6 grows to the left, rounding ≈ ε·|L|/h to the right.")
+        var scan = TextTable(header: ["tensor"] + r.scanSteps.map { "h = " + NumberFormat.error($0) })
+        for s in r.scan { scan.add([s.name] + s.maxAbsoluteErrors.map(NumberFormat.error)) }
+        lines.append(scan.render())
+        lines.append("")
+        if r.rows.contains(where: { !$0.maxRelativeError.isFinite || !$0.maxAbsoluteError.isFinite }) {
+            lines.append("FAIL: a gradient, loss or difference is not finite (NaN or infinite), so these weights cannot be checked; load finite, moderate weights.")
+        } else if let blind = r.rows.first(where: { !$0.isResolvable }) {
+            lines.append("FAIL: \(blind.name)'s gradient (largest |g| \(NumberFormat.error(blind.largestGradient))) is below the rounding floor \(NumberFormat.error(blind.roundingFloor)) of the finite differences, "
+                         + "so it cannot be checked (a huge loss makes L(θ+h) − L(θ−h) round away); load finite, moderate weights.")
+        } else if r.passed {
+            lines.append("PASS: every tensor's largest relative error is ≤ \(tolerance); backpropagation agrees with the finite differences.")
+        } else {
+            let failed = r.rows.filter { !$0.passes(tolerance: r.tolerance) }.map(\.name)
+            lines.append("FAIL: \(failed.joined(separator: ", ")) exceed\(failed.count == 1 ? "s" : "") the relative error \(tolerance) with the step chosen for the layer's inputs. "
+                         + "In the table above, an error that shrinks with h is the finite difference's; one that stays is backpropagation's.")
+        }
+        if r.settings.network.rawPixels {
+            lines.append("Raw pixels reach 255: a step h in W¹ moves z by up to 255·h, so its truncation error grows like 255³ (w1 at h = 1e-04 above);")
+            lines.append("the check therefore steps W¹ by h / 255. Backpropagation is as right with raw pixels as with scaled ones.")
+        }
         return lines.joined(separator: "\n")
     }
 
     /// q2-backprop-errors: the largest relative and absolute errors per tensor (log scale)
-    /// beside the tolerance.
+    /// beside the tolerance; q2-backprop-steps: the largest absolute error against h.
     static func figures(for r: Result, title: String?) -> [Figure] {
         var table = Table(columns: ["index", "max_relative_error", "max_absolute_error"])
         for (k, row) in r.rows.enumerated() {
-            table.append([Double(k), Swift.max(row.maxRelativeError, 1e-18), Swift.max(row.maxAbsoluteError, 1e-18)])
+            // A non-finite error is drawn at the top of the axis (10⁰ = 1, far above the bar).
+            let relative = row.maxRelativeError.isFinite ? row.maxRelativeError : 1
+            let absolute = row.maxAbsoluteError.isFinite ? row.maxAbsoluteError : 1
+            table.append([Double(k), Swift.max(relative, 1e-18), Swift.max(absolute, 1e-18)])
         }
         let tics = r.rows.enumerated().map { "\(Gnuplot.quoted($0.element.name)) \($0.offset)" }.joined(separator: ", ")
-        let commands = Q1Plot.style
-            + Q1Plot.titleCommand("Q2 gradient check: backpropagation vs central differences (h = \(NumberFormat.error(r.step))), \(r.passed ? "all tensors pass" : "some tensors FAIL")", user: title)
-            + """
-            set xtics (\(tics))
-            set xlabel 'parameter tensor'
-            set ylabel 'largest error over the checked entries (log scale)'
-            set logscale y
-            set format y '10^{%L}'
-            set xrange [-0.6:\(r.rows.count) - 0.4]
-            set style fill solid 0.85 border -1
-            set boxwidth 0.38
-            set key top left
-            plot $errors using ($1 - 0.2):2 with boxes lc rgb '\(Q1Plot.color(0))' title 'max relative error', \\
-                 $errors using ($1 + 0.2):3 with boxes lc rgb '\(Q1Plot.color(5))' title 'max absolute error', \\
-                 \(r.tolerance) with lines lw 2 dt 2 lc rgb '\(Q1Plot.color(1))' title 'tolerance 1e-6 (relative)'
+        let errors = Figure(
+            name: "q2-backprop-errors", data: [("errors", table)],
+            commands: Q1Plot.style
+                + Q1Plot.titleCommand("Q2 gradient check: backpropagation vs central differences (step per tensor), \(r.passed ? "all tensors pass" : "some tensors FAIL")", user: title)
+                + """
+                set xtics (\(tics))
+                set xlabel 'parameter tensor'
+                set ylabel 'largest error over the checked entries (log scale)'
+                set logscale y
+                set format y '10^{%L}'
+                set xrange [-0.6:\(r.rows.count) - 0.4]
+                set style fill solid 0.85 border -1
+                set boxwidth 0.38
+                set key top left
+                plot $errors using ($1 - 0.2):2 with boxes lc rgb '\(Q1Plot.color(0))' title 'max relative error', \\
+                     $errors using ($1 + 0.2):3 with boxes lc rgb '\(Q1Plot.color(5))' title 'max absolute error', \\
+                     \(r.tolerance) with lines lw 2 dt 2 lc rgb '\(Q1Plot.color(1))' title 'tolerance 1e-6 (relative)'
 
-            """
-        return [Figure(name: "q2-backprop-errors", data: [("errors", table)], commands: commands)]
+                """)
+        var steps = Table(columns: ["step"] + r.scan.map { "max_abs_error_" + $0.name })
+        for (s, h) in r.scanSteps.enumerated() {
+            steps.append([h] + r.scan.map { $0.maxAbsoluteErrors[s].isFinite ? Swift.max($0.maxAbsoluteErrors[s], 1e-18) : .nan })
+        }
+        let curves = r.scan.enumerated().map { k, s in
+            "$steps using 1:\(k + 2) with linespoints lw 2 pt \(5 + k % 4) lc rgb '\(Q1Plot.color(k))' title \(Gnuplot.quoted(s.name))"
+        }
+        let scan = Figure(
+            name: "q2-backprop-steps", data: [("steps", steps)],
+            commands: Q1Plot.style
+                + Q1Plot.titleCommand("Q2 finite-difference error against the step h (\(Q2Format.scaling(r.settings.network.scaling)))", user: title)
+                + """
+                set xlabel 'step h (one step for every tensor)'
+                set ylabel 'largest |g − ĝ| over the checked entries'
+                set logscale xy
+                set format x '10^{%L}'
+                set format y '10^{%L}'
+                set key outside right top
+                plot \(curves.joined(separator: ", \\\n     "))
+
+                """)
+        return [errors, scan]
     }
 }

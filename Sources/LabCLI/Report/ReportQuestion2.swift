@@ -190,8 +190,9 @@ enum ReportQuestion2 {
         "q2-init-weights": "Q2 init: each layer's initial weights divided by their theoretical σ = 1/√max(n_in, n_out), against the N(0, 1) density",
         "q2-forward-predictions": "Q2 forward pass: how often the untrained network predicts each class, beside the true class counts",
         "q2-backprop-errors": "Q2 gradient check: the largest relative and absolute error per parameter tensor, against the tolerance 1e-6",
-        "q2-train-loss": "Q2 training: cross-entropy loss per sample against the number of training samples seen",
-        "q2-train-epochs": "Q2 training: test loss and test accuracy after each epoch (epoch 0 is before training)",
+        "q2-backprop-steps": "Q2 gradient check: the finite difference's largest absolute error against its step h, per tensor (truncation on the right, rounding on the left)",
+        "q2-train-loss": "Q2 training: cross-entropy loss per sample against the number of training samples seen (interval means and their centred moving mean)",
+        "q2-train-epochs": "Q2 training: test loss and test accuracy after each epoch (epoch 0 is before training), the train loss averaged during each epoch (drawn mid-epoch), and the homework's ~85 %",
         "q2-train-confusion": "Q2 training: the confusion matrix on the test set after training (row: true class, column: predicted)",
         "q2-train-predictions": "Q2 training: the first 40 test images with the trained network's prediction (mistakes marked)",
         "q2-train-weights": "Q2 training: the first layer's weight vectors after training, one 28×28 tile per hidden unit",
@@ -226,12 +227,13 @@ enum ReportQuestion2 {
     /// The gradient-check table: one row per parameter tensor.
     static func gradientTable(_ r: Q2Backprop.Result) -> ReportBlock {
         .table(
-            header: ["tensor", "shape", "entries checked", "max relative error", "max absolute error", "largest |g|", "≤ \(NumberFormat.error(r.tolerance))"],
+            header: ["tensor", "shape", "entries checked", "step h", "max relative error", "max absolute error", "largest |g|", "≤ \(NumberFormat.error(r.tolerance))"],
             rows: r.rows.map { row in
-                [row.name, Q2Format.shape(row.shape), "\(row.checked)", NumberFormat.error(row.maxRelativeError),
-                 NumberFormat.error(row.maxAbsoluteError), NumberFormat.error(row.largestGradient), row.passed ? "pass" : "FAIL"]
+                [row.name, Q2Format.shape(row.shape), "\(row.checked)", NumberFormat.error(row.step),
+                 NumberFormat.error(row.maxRelativeError), NumberFormat.error(row.maxAbsoluteError),
+                 NumberFormat.error(row.largestGradient), row.passes(tolerance: r.tolerance) ? "pass" : "FAIL"]
             },
-            numeric: [false, false, true, true, true, true, false])
+            numeric: [false, false, true, true, true, true, true, false])
     }
 
     /// Loss and accuracy per epoch, epoch 0 being the network before training.
@@ -264,7 +266,8 @@ enum ReportQuestion2 {
     }
 
     static func answer(_ r: Q2Backprop.Result) -> String {
-        let worst = r.rows.map(\.maxRelativeError).max() ?? .nan
+        let errors = r.rows.map(\.maxRelativeError)
+        let worst = errors.contains(where: \.isNaN) ? .nan : errors.max() ?? .nan
         let entries = r.rows.reduce(0) { $0 + $1.checked }
         return "Backpropagation gives, layer by layer, δ = p − onehot(y) at the softmax output, δₗ = (δₗ₊₁·Wₗ₊₁ᵀ) ⊙ σ(zₗ)·(1 − σ(zₗ)) at each sigmoid layer below it, and ∂L/∂Wₗ = aₗ₋₁ᵀ·δₗ, ∂L/∂bₗ = δₗ (row vectors, W of shape (n_in, n_out)). "
             + "Checked in Double against central differences on \(entries) sampled entries of all \(r.rows.count) parameter tensors (loss summed over \(r.settings.samples) training images): "
