@@ -48,6 +48,47 @@ extension Q2Forward: Q2Lab {
         /// First hidden layer outputs outside (0.01, 0.99), with pixel/255 and with raw pixels.
         var saturationScaled: Q2Saturation
         var saturationRaw: Q2Saturation
+        /// Why the predictions pile up: how much the logits depend on the image.
+        var logits: LogitSpread
+    }
+
+    /// The output logits over the test set: their mean per class, how much they vary from image
+    /// to image, and the same for the last hidden layer's outputs.
+    struct LogitSpread: Codable, Sendable {
+        /// Mean logit z_k over the images, per class.
+        var means: [Double]
+        /// Standard deviation of z_k across the images, per class.
+        var spreads: [Double]
+        /// The class with the largest mean logit, and its lead over the next class's mean.
+        var favouredClass: Int
+        var lead: Double
+        /// The last hidden layer's outputs: their mean, and their standard deviation across
+        /// images averaged over the units.
+        var hiddenMean: Double
+        var hiddenSpread: Double
+
+        init(network: MLP, data: ImageDataset, scaling: InputScaling) {
+            let classes = network.outputCount, last = network.layers.count - 1
+            let units = network.layers[last].inputCount
+            var sum = [Double](repeating: 0, count: classes), squares = sum
+            var hiddenSum = [Double](repeating: 0, count: units), hiddenSquares = hiddenSum
+            for i in 0 ..< data.count {
+                let pass = network.forward(data, at: i, scaling: scaling)
+                for k in 0 ..< classes { sum[k] += pass.logits[k]; squares[k] += pass.logits[k] * pass.logits[k] }
+                let hidden = pass.activations[last]
+                for u in 0 ..< units { hiddenSum[u] += hidden[u]; hiddenSquares[u] += hidden[u] * hidden[u] }
+            }
+            let n = Double(max(1, data.count))
+            func std(_ s: Double, _ q: Double) -> Double { max(0, q / n - (s / n) * (s / n)).squareRoot() }
+            let means = sum.map { $0 / n }
+            self.means = means
+            spreads = zip(sum, squares).map(std)
+            let order = means.indices.sorted { means[$0] > means[$1] }
+            favouredClass = order[0]
+            lead = order.count > 1 ? means[order[0]] - means[order[1]] : 0
+            hiddenMean = hiddenSum.reduce(0, +) / (n * Double(units))
+            hiddenSpread = zip(hiddenSum, hiddenSquares).map(std).reduce(0, +) / Double(units)
+        }
     }
 
     /// The forward pass of the network `settings` describe (or `network`) over the test set.
@@ -74,7 +115,8 @@ extension Q2Forward: Q2Lab {
             layerSizes: network.layerSizes, scaling: Q2Format.scaling(scaling), count: evaluation.count,
             accuracy: evaluation.accuracy, averageLoss: evaluation.averageLoss, uniformLoss: log(Double(classes)),
             predictedCounts: predicted, trueCounts: actual,
-            saturationScaled: Q2Saturation(scaled.saturation), saturationRaw: Q2Saturation(raw.saturation))
+            saturationScaled: Q2Saturation(scaled.saturation), saturationRaw: Q2Saturation(raw.saturation),
+            logits: LogitSpread(network: network, data: data.test, scaling: scaling))
     }
 
     static func text(for r: Result) -> String {
@@ -95,6 +137,13 @@ extension Q2Forward: Q2Lab {
             table.add([name, Q2Format.count(r.predictedCounts[k]), Q2Format.count(r.trueCounts[k])])
         }
         lines.append(table.render())
+        lines.append("")
+        let l = r.logits
+        let favoured = l.favouredClass < names.count ? names[l.favouredClass] : "\(l.favouredClass)"
+        let widest = l.spreads.max() ?? 0
+        lines.append("Why the predictions pile up: the last hidden layer's sigmoid outputs average \(String(format: "%.3f", l.hiddenMean)) and vary from image to image")
+        lines.append("by only \(String(format: "%.3f", l.hiddenSpread)) (standard deviation across images, mean over units), so every image gets nearly the same logits:")
+        lines.append("class \(favoured)'s mean logit leads the next class by \(String(format: "%.3f", l.lead)), while no logit varies across images by more than \(String(format: "%.3f", widest)).")
         lines.append("")
         lines.append("First hidden layer saturation (sigmoid outputs outside (0.01, 0.99), where σ' < 0.0099):")
         let rawActive = r.settings.network.rawPixels

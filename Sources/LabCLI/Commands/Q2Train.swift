@@ -29,8 +29,12 @@ struct Q2Train: ParsableCommand {
         let settings = Settings(data: data.settings, network: network.settings, training: training.settings)
         let loaded = try Q2Data.load(settings.data)
         let result = try Self.trainInteractively(settings, data: loaded, save: training.save)
-        if let save = training.save, result.outcome.status != "diverged" { try Q2Network.save(result.network, to: save) }
-        try Self.present(result, output: output)
+        var saved: [String] = []
+        if let save = training.save, result.outcome.status != "diverged" {
+            try Q2Network.save(result.network, to: save)
+            saved.append(save)
+        }
+        try Self.present(result, output: output, saved: saved)
         if result.outcome.status == "diverged" { throw LabError.failed(result.outcome.text) }
     }
 }
@@ -91,9 +95,9 @@ extension Q2Train: Q2Lab {
             case "diverged":
                 return "training diverged: the loss of training sample \(sampleIndex ?? -1) (epoch \(epoch ?? 0), after \(Q2Format.count(samplesSeen)) sample\(samplesSeen == 1 ? "" : "s")) was \(Q2Format.loss(loss ?? .nan)); try a smaller --lr such as 0.003"
             case "stopped":
-                return "training stopped after \(Q2Format.count(samplesSeen)) samples"
+                return "training stopped after \(Q2Format.count(samplesSeen)) sample\(samplesSeen == 1 ? "" : "s")"
             default:
-                return "training completed: \(Q2Format.count(samplesSeen)) samples"
+                return "training completed: \(Q2Format.count(samplesSeen)) sample\(samplesSeen == 1 ? "" : "s")"
             }
         }
     }
@@ -110,6 +114,9 @@ extension Q2Train: Q2Lab {
         var outcome: Outcome
         /// (classes, classes), row = true class, column = predicted, after training.
         var confusion: [[Int]]
+        /// How many of the parameters training changed at all (a learning rate too small for
+        /// the kernel's precision changes none).
+        var changedParameters: Int
 
         /// The trained network (also on divergence: the parameters before the failing step).
         var network: MLP
@@ -120,7 +127,7 @@ extension Q2Train: Q2Lab {
         var test: ImageDataset
 
         enum CodingKeys: String, CodingKey {
-            case settings, data, start, layerSizes, parameterCount, before, epochs, after, outcome, confusion
+            case settings, data, start, layerSizes, parameterCount, before, epochs, after, outcome, confusion, changedParameters
         }
     }
 
@@ -155,11 +162,44 @@ extension Q2Train: Q2Lab {
                 },
                 after: Snapshot(final), outcome: Outcome(trained.outcome, samplesSeen: trained.samplesSeen),
                 confusion: (0 ..< classes).map { t in (0 ..< classes).map { final.confusion(actual: t, predicted: $0) } },
+                changedParameters: changedCount(from: network, to: trained.network, kernel: settings.training.kernel),
                 network: trained.network, lossCurve: trained.lossCurve, final: final, test: data.test)
         } catch let error as LabError {
             throw error
         } catch {
             throw LabError.failed("\(error)")
+        }
+    }
+
+    /// One sentence on what the final accuracy means: chance level says so; the homework's own
+    /// settings are set against its expected "~85 %".
+    static func accuracyVerdict(_ r: Result) -> String? {
+        let classes = max(1, r.confusion.count), chance = 1 / Double(classes)
+        let accuracy = r.after.testAccuracy
+        if accuracy.isFinite, accuracy < chance + 0.05, r.outcome.samplesSeen > 0 {
+            return "The test accuracy \(Q2Format.percent(accuracy)) is at chance level (1/\(classes) = \(Q2Format.percent(chance))): this network learned nothing usable "
+                + "(a learning rate far too large drives the sigmoids into saturation; one far too small changes nothing)."
+        }
+        let t = r.settings.training, homework = Q2TrainingSettings()
+        guard r.data.dataset == DatasetKind.mnist.displayName, t.learningRate == homework.learningRate,
+              t.batchSize == 1, !t.shuffle, t.trainLimit == nil, let first = r.epochs.first, let last = r.epochs.last
+        else { return nil }
+        if r.settings.network.rawPixels {
+            return "The homework expects about 85 %: with raw pixels, as the homework wrote them, this run has \(Q2Format.percent(first.testAccuracy)) after epoch 1 "
+                + "and \(Q2Format.percent(last.testAccuracy)) after epoch \(last.epoch); scaling the inputs to [0, 1] (drop --raw-pixels) is what reaches it."
+        }
+        return "The homework expects about 85 %: this run has \(Q2Format.percent(first.testAccuracy)) after epoch 1 (that expectation)"
+            + (last.epoch > 1 ? " and \(Q2Format.percent(last.testAccuracy)) after epoch \(last.epoch)." : ".")
+    }
+
+    /// The number of weights and biases that differ between `a` and `b` (same shapes), compared
+    /// in the precision `kernel` trains in (the fast kernels round the start to Float32, which
+    /// is not a change made by training).
+    static func changedCount(from a: MLP, to b: MLP, kernel: TrainingKernelKind) -> Int {
+        let differ: (Double, Double) -> Bool = kernel == .reference ? { $0 != $1 } : { Float($0) != Float($1) }
+        return zip(a.layers, b.layers).reduce(0) { count, pair in
+            count + zip(pair.0.weights, pair.1.weights).filter(differ).count
+                + zip(pair.0.biases, pair.1.biases).filter(differ).count
         }
     }
 
@@ -202,8 +242,11 @@ extension Q2Train: Q2Lab {
             "SGD θ ← θ − η·Σ_batch ∇(−log p_y): η = \(NumberFormat.number(t.learningRate)), \(t.epochs) epoch\(t.epochs == 1 ? "" : "s"), batch size \(t.batchSize), "
                 + "\(t.shuffle ? "shuffled (seed \(s.network.seed))" : "no shuffling"), \(Q2Format.scaling(s.network.scaling)), "
                 + "\(t.trainLimit.map { "first \(Q2Format.count(min($0, r.data.trainCount))) training images" } ?? "all training images")",
-            "",
         ]
+        if let limit = t.trainLimit, limit > r.data.trainCount {
+            lines.append("(--train-limit \(Q2Format.count(limit)) is more than the \(Q2Format.count(r.data.trainCount)) training images there are: all of them were used.)")
+        }
+        lines.append("")
         var table = TextTable(header: ["epoch", "train loss", "test loss", "test accuracy"])
         table.add(["0 (before)", "—", Q2Format.loss(r.before.testLoss), Q2Format.percent(r.before.testAccuracy)])
         for e in r.epochs {
@@ -215,13 +258,22 @@ extension Q2Train: Q2Lab {
         lines.append(table.render())
         lines.append("")
         lines.append(r.outcome.text.prefix(1).uppercased() + r.outcome.text.dropFirst() + ".")
+        if r.changedParameters == 0 && r.outcome.samplesSeen > 0 {
+            lines.append("No parameter changed: η·|∂L/∂θ| is below half a unit in the last place of every weight"
+                         + (t.kernel == .reference ? "" : " in Float32 (the fast kernels' precision; --kernel reference trains in Double)")
+                         + ", so this run learned nothing. Pass a larger --lr, such as 0.003.")
+        } else if r.changedParameters < r.parameterCount / 2 && r.outcome.samplesSeen > 0 {
+            lines.append("Only \(Q2Format.count(r.changedParameters)) of \(Q2Format.count(r.parameterCount)) parameters changed at all.")
+        }
+        if let verdict = accuracyVerdict(r) { lines.append(verdict) }
         lines.append("")
         lines.append("First hidden layer saturation (sigmoid outputs outside (0.01, 0.99), gradient factor σ(1 − σ) < 0.0099):")
         lines.append("  before training: \(r.before.saturation.text)")
         lines.append("  after training:  \(r.after.saturation.text)")
         if s.network.rawPixels {
-            lines.append("  Raw pixels up to 255 push z = x·W + b far beyond ±4.6 from the start, so most first-layer units sit")
-            lines.append("  on the flat tails of the sigmoid and pass almost no gradient back: this is why raw pixels stall at 60–75 % instead of 92 %.")
+            lines.append("  Raw pixels up to 255 push z = x·W + b far beyond ±4.6 from the start, so most first-layer units sit on the flat")
+            lines.append("  tails of the sigmoid; and raw inputs make the loss far more curved along W¹ (its curvature grows with x², up to")
+            lines.append("  255² for the same unit states), so one SGD step overshoots on many samples: Question 1(c) on the network.")
         }
         lines.append("")
         let names = r.data.classNames
@@ -230,7 +282,7 @@ extension Q2Train: Q2Lab {
             for (p, count) in row.enumerated() where a != p && count > worst.count { worst = (count, a, p) }
         }
         if worst.count > 0, worst.actual < names.count, worst.predicted < names.count {
-            lines.append("Most frequent confusion: true \(names[worst.actual]) predicted as \(names[worst.predicted]) (\(worst.count) test images).")
+            lines.append("Most frequent confusion: true \(names[worst.actual]) predicted as \(names[worst.predicted]) (\(Q2Format.count(worst.count)) test images).")
         }
         return lines.joined(separator: "\n")
     }
@@ -238,12 +290,15 @@ extension Q2Train: Q2Lab {
     /// q2-train-loss, q2-train-epochs, q2-train-confusion.
     static func figures(for r: Result, title: String?) -> [Figure] {
         var figures: [Figure] = []
-        // Training loss against samples seen: per-interval means and a running mean.
-        var curve = Table(columns: ["samples_seen", "interval_mean_loss", "running_mean_loss"])
+        // Training loss against samples seen: per-interval means, each drawn at the middle of
+        // its interval, and a centred moving mean over `window` intervals (a trailing mean
+        // would lag the curve by half a window).
+        var curve = Table(columns: ["samples_seen", "interval_mean_loss", "centred_mean_loss"])
         let window = 10
         for (k, point) in r.lossCurve.enumerated() {
-            let recent = r.lossCurve[max(0, k - window + 1) ... k].map(\.meanLoss)
-            curve.append([Double(point.samplesSeen), point.meanLoss, recent.reduce(0, +) / Double(recent.count)])
+            let start = k == 0 ? 0 : r.lossCurve[k - 1].samplesSeen
+            let around = r.lossCurve[max(0, k - window / 2) ... min(r.lossCurve.count - 1, k + (window - 1) / 2)].map(\.meanLoss)
+            curve.append([Double(start + point.samplesSeen) / 2, point.meanLoss, around.reduce(0, +) / Double(around.count)])
         }
         if !curve.rows.isEmpty {
             let interval = r.lossCurve.first.map(\.samplesSeen) ?? 1000
@@ -260,10 +315,10 @@ extension Q2Train: Q2Lab {
                     + """
                     set xlabel 'training samples seen (dotted lines: epoch boundaries)'
                     set ylabel 'cross-entropy loss per sample'
-                    set yrange [0:*]
+                    set yrange [0:\(Gnuplot.number(1.45 * max(log(10.0), r.lossCurve.map(\.meanLoss).filter(\.isFinite).max() ?? 0)))]
                     set key top right
                     plot $curve using 1:2 with lines lw 1 lc rgb '#9ecae1' title 'mean over each \(Q2Format.count(interval)) samples', \\
-                         $curve using 1:3 with lines lw 3 lc rgb '\(Q1Plot.color(0))' title 'running mean over \(window) intervals', \\
+                         $curve using 1:3 with lines lw 3 lc rgb '\(Q1Plot.color(0))' title 'centred mean over \(window) intervals', \\
                          \(Gnuplot.number(log(10.0))) with lines lw 1.5 dt 2 lc rgb '\(Q1Plot.color(1))' title 'ln 10 (uniform guess)'
 
                     """))
@@ -273,6 +328,8 @@ extension Q2Train: Q2Lab {
         // Room above the curves for the key: the loss axis runs to 1.35 × the largest loss.
         let topLoss = max(0.1, ([r.before.testLoss] + r.epochs.flatMap { [$0.testLoss, $0.trainLoss] })
             .filter(\.isFinite).max() ?? 2.5)
+        // The train loss is the mean over an epoch, measured while the weights changed: it is
+        // drawn at the epoch's middle (x = epoch − ½), the test numbers at its end.
         epochs.append([0, r.before.testLoss, 100 * r.before.testAccuracy, .nan])
         for e in r.epochs { epochs.append([Double(e.epoch), e.testLoss, 100 * e.testAccuracy, e.trainLoss]) }
         figures.append(Figure(
@@ -292,7 +349,8 @@ extension Q2Train: Q2Lab {
                 set key top center horizontal width 1
 
                 plot $epochs using 1:2 axes x1y1 with linespoints pt 7 ps 1.2 lw 2 lc rgb '\(Q1Plot.color(1))' title 'test loss (left)', \\
-                     $epochs using 1:4 axes x1y1 with linespoints pt 6 ps 1.2 lw 2 dt 2 lc rgb '\(Q1Plot.color(4))' title 'train loss, epoch mean (left)', \\
+                     $epochs using ($1 - 0.5):4 axes x1y1 with linespoints pt 6 ps 1.2 lw 2 dt 2 lc rgb '\(Q1Plot.color(4))' title 'train loss, mean during the epoch (left)', \\
+                     85 axes x1y2 with lines lw 1.5 dt 3 lc rgb '#555555' title 'the homework expects 85 % (right)', \\
                      $epochs using 1:3 axes x1y2 with linespoints pt 5 ps 1.2 lw 2 lc rgb '\(Q1Plot.color(0))' title 'test accuracy (right)', \\
                      $epochs using 1:3:(sprintf('%.1f %%', $3)) axes x1y2 with labels offset 0,1.2 tc rgb '\(Q1Plot.color(0))' notitle
 

@@ -22,11 +22,12 @@ protocol Q2Lab {
 extension Q2Lab {
     static func rasters(for result: Result, title: String?) -> [RasterFigure] { [] }
 
-    /// Figures into `output.out`, then text or JSON on stdout, then the gnuplot verdict.
-    static func present(_ result: Result, output: OutputOptions) throws {
+    /// Figures into `output.out`, then text or JSON on stdout (listing `saved` files first
+    /// among those written), then the gnuplot verdict.
+    static func present(_ result: Result, output: OutputOptions, saved: [String] = []) throws {
         try Presenter.present(
             result, text: text(for: result), figures: figures(for: result, title: output.title),
-            rasters: rasters(for: result, title: output.title), options: output)
+            rasters: rasters(for: result, title: output.title), saved: saved, options: output)
     }
 }
 

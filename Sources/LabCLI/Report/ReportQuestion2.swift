@@ -257,12 +257,17 @@ enum ReportQuestion2 {
         let shapes = weights.map { "\($0.name) \(Q2Format.shape($0.shape))" }.joined(separator: ", ")
         return "The network \(Q2Format.layers(r.layerSizes)) has \(Q2Format.count(r.parameterCount)) parameters: weights \(shapes) and one bias per unit. "
             + "Weights are drawn from N(0, 1/max(n_in, n_out)) with a seeded generator and biases start at 0; the measured standard deviations are "
-            + "\(String(format: "%.3f", ratios.min() ?? .nan))–\(String(format: "%.3f", ratios.max() ?? .nan)) times the theoretical ones."
+            + "\(String(format: "%.3f", ratios.min() ?? .nan))–\(String(format: "%.3f", ratios.max() ?? .nan)) times the theoretical ones, "
+            + (weights.contains(where: \.isOutlier)
+                ? "and some statistic lies outside ±\(Int(Q2Init.outlierZ)) standard errors of n draws (marked ! in the table)."
+                : "each within ±\(Int(Q2Init.outlierZ)) standard errors of n draws (σ/√n for a mean, about 1/√(2n) for a standard deviation ratio), as a correct draw should be.")
     }
 
     static func answer(_ r: Q2Forward.Result) -> String {
         "An untrained network should do no better than chance: about 10 % accuracy, and an average loss near ln 10 = \(Q2Format.loss(r.uniformLoss)), the loss of a uniform guess. "
-            + "Measured on the \(Q2Format.count(r.count)) test images: accuracy \(Q2Format.percent(r.accuracy)), average loss \(Q2Format.loss(r.averageLoss))."
+            + "Measured on the \(Q2Format.count(r.count)) test images: accuracy \(Q2Format.percent(r.accuracy)), average loss \(Q2Format.loss(r.averageLoss)). "
+            + "The untrained network predicts class \(r.logits.favouredClass) for \(Q2Format.count(r.predictedCounts[r.logits.favouredClass])) of them: its hidden sigmoids sit near \(String(format: "%.2f", r.logits.hiddenMean)) and vary from image to image by only \(String(format: "%.3f", r.logits.hiddenSpread)), "
+            + "so every image gets nearly the same logits, and class \(r.logits.favouredClass)'s mean logit leads the next by \(String(format: "%.3f", r.logits.lead)) while no logit varies across images by more than \(String(format: "%.3f", r.logits.spreads.max() ?? 0))."
     }
 
     static func answer(_ r: Q2Backprop.Result) -> String {
@@ -282,8 +287,9 @@ enum ReportQuestion2 {
         if r.outcome.status != "completed" { text += r.outcome.text.prefix(1).uppercased() + r.outcome.text.dropFirst() + ". " }
         text += "The first hidden layer's saturated outputs (outside (0.01, 0.99)) went from \(Q2Format.percent(r.before.saturation.fraction)) to \(Q2Format.percent(r.after.saturation.fraction))"
         text += r.settings.network.rawPixels
-            ? ": with raw pixels up to 255 most units sit on the flat tails of the sigmoid and pass almost no gradient back, which is why this run plateaus."
-            : "; with raw pixels (`--raw-pixels`) most of them saturate from the start, which is why that version stalls at 60–75 %."
+            ? ": with raw pixels up to 255 most units sit on the flat tails of the sigmoid, and the loss is far more curved along the first layer's weights (its curvature grows with x²), so many single-sample steps overshoot; this run plateaus."
+            : "; with raw pixels (`--raw-pixels`) most of them saturate from the start and the loss is far more curved along the first layer (its curvature grows with x²), which is why that version stalls at 60–75 %."
+        if let verdict = Q2Train.accuracyVerdict(r) { text += " " + verdict }
         return text
     }
 

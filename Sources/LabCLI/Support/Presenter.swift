@@ -34,8 +34,10 @@ enum Presenter {
     /// `result` as JSON, and throws `LabError.incomplete` afterwards if gnuplot was missing.
     ///
     /// - Throws: `LabError.failed` when the folder cannot be written or gnuplot fails.
+    /// `saved` lists files the command wrote itself (e.g. weights from --save), shown first.
     static func present<Result: Encodable>(
-        _ result: Result, text: String, figures: [Figure], rasters: [RasterFigure] = [], options: OutputOptions
+        _ result: Result, text: String, figures: [Figure], rasters: [RasterFigure] = [], saved: [String] = [],
+        options: OutputOptions
     ) throws {
         let writer: FigureWriter
         do {
@@ -46,7 +48,7 @@ enum Presenter {
         } catch {
             throw LabError.failed("\(error)")
         }
-        let files = writer.written.map { relativePath($0, folder: options.out) }
+        let files = saved + writer.written.map { relativePath($0, folder: options.out) }
         if options.json {
             print(try json(Envelope(result: result, files: files)))
         } else {
