@@ -30,12 +30,12 @@ struct Q2Train: ParsableCommand {
         let loaded = try Q2Data.load(settings.data)
         let result = try Self.trainInteractively(settings, data: loaded, save: training.save)
         var saved: [String] = []
-        if let save = training.save, result.outcome.status != "diverged" {
+        if let save = training.save, result.outcome.status != .diverged {
             try Q2Network.save(result.network, to: save)
             saved.append(save)
         }
         try Self.present(result, output: output, saved: saved)
-        if result.outcome.status == "diverged" { throw LabError.failed(result.outcome.text) }
+        if result.outcome.status == .diverged { throw LabError.failed(result.outcome.text) }
     }
 }
 
@@ -70,8 +70,11 @@ extension Q2Train: Q2Lab {
 
     /// How training ended, for text and JSON.
     struct Outcome: Codable, Sendable {
-        /// "completed", "stopped" or "diverged".
-        var status: String
+        enum Status: String, Codable, Sendable {
+            case completed, stopped, diverged
+        }
+
+        var status: Status
         var samplesSeen: Int
         var epoch: Int?
         var sampleIndex: Int?
@@ -80,10 +83,10 @@ extension Q2Train: Q2Lab {
         init(_ outcome: TrainingOutcome, samplesSeen: Int) {
             self.samplesSeen = samplesSeen
             switch outcome {
-            case .completed: status = "completed"
-            case .stopped: status = "stopped"
+            case .completed: status = .completed
+            case .stopped: status = .stopped
             case let .diverged(epoch, sampleIndex, _, loss):
-                status = "diverged"
+                status = .diverged
                 self.epoch = epoch
                 self.sampleIndex = sampleIndex
                 self.loss = loss
@@ -92,11 +95,11 @@ extension Q2Train: Q2Lab {
 
         var text: String {
             switch status {
-            case "diverged":
+            case .diverged:
                 return "training diverged: the loss of training sample \(sampleIndex ?? -1) (epoch \(epoch ?? 0), after \(Q2Format.count(samplesSeen)) sample\(samplesSeen == 1 ? "" : "s")) was \(Q2Format.loss(loss ?? .nan)); try a smaller --lr such as 0.003"
-            case "stopped":
+            case .stopped:
                 return "training stopped after \(Q2Format.count(samplesSeen)) sample\(samplesSeen == 1 ? "" : "s")"
-            default:
+            case .completed:
                 return "training completed: \(Q2Format.count(samplesSeen)) sample\(samplesSeen == 1 ? "" : "s")"
             }
         }
@@ -216,7 +219,7 @@ extension Q2Train: Q2Lab {
                 return interrupt.requested ? .stop : .proceed
             }
         }
-        if result.outcome.status == "stopped" {
+        if result.outcome.status == .stopped {
             var message = "interrupted after \(Q2Format.count(result.outcome.samplesSeen)) training samples"
             if let save {
                 let partial = Q2Network.partialPath(for: save)
@@ -252,7 +255,7 @@ extension Q2Train: Q2Lab {
         for e in r.epochs {
             table.add(["\(e.epoch)", Q2Format.loss(e.trainLoss), Q2Format.loss(e.testLoss), Q2Format.percent(e.testAccuracy)])
         }
-        if r.outcome.status != "completed" {
+        if r.outcome.status != .completed {
             table.add(["end", "—", Q2Format.loss(r.after.testLoss), Q2Format.percent(r.after.testAccuracy)])
         }
         lines.append(table.render())

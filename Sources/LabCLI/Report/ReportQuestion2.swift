@@ -110,7 +110,7 @@ enum ReportQuestion2 {
         var train = try progress.step("q2-train: \(s.training.epochs) epoch\(s.training.epochs == 1 ? "" : "s") of SGD, η = \(NumberFormat.number(s.training.learningRate))") {
             try trainWithProgress(s, data: data, save: settings.save, progress: progress)
         }
-        if let save = settings.save, train.outcome.status != "diverged" {
+        if let save = settings.save, train.outcome.status != .diverged {
             try Q2Network.save(train.network, to: save)
         }
         train.data = portable(train.data)
@@ -136,7 +136,7 @@ enum ReportQuestion2 {
                 "The pipeline of `lab q2-init`, `lab q2-forward`, `lab q2-backprop` and `lab q2-train` on \(train.data.dataset) (\(Q2Format.count(train.data.trainCount)) training and \(Q2Format.count(train.data.testCount)) test images), network \(Q2Format.layers(train.layerSizes)), \(Q2Format.scaling(s.network.scaling)), initial weights from seed \(s.network.seed). Each part starts from the same initial network.")],
             subsections: sections)
         let results = Results(initialisation: initial, forward: forward, gradientCheck: check, training: train)
-        let diverged = train.outcome.status == "diverged" ? train.outcome.text : nil
+        let diverged = train.outcome.status == .diverged ? train.outcome.text : nil
         return Outcome(section: section, results: results, unavailable: nil, diverged: diverged)
     }
 
@@ -154,7 +154,7 @@ enum ReportQuestion2 {
                 return interrupt.requested ? .stop : .proceed
             }
         }
-        if result.outcome.status == "stopped" {
+        if result.outcome.status == .stopped {
             var message = "interrupted after \(Q2Format.count(result.outcome.samplesSeen)) training samples; no report written (a previous one is unchanged)"
             if let save {
                 let partial = Q2Network.partialPath(for: save)
@@ -242,8 +242,8 @@ enum ReportQuestion2 {
         for e in r.epochs {
             rows.append(["\(e.epoch)", Q2Format.loss(e.trainLoss), Q2Format.loss(e.testLoss), Q2Format.percent(e.testAccuracy)])
         }
-        if r.outcome.status != "completed" {
-            rows.append(["end (\(r.outcome.status))", "—", Q2Format.loss(r.after.testLoss), Q2Format.percent(r.after.testAccuracy)])
+        if r.outcome.status != .completed {
+            rows.append(["end (\(r.outcome.status.rawValue))", "—", Q2Format.loss(r.after.testLoss), Q2Format.percent(r.after.testAccuracy)])
         }
         return .table(header: ["epoch", "train loss (epoch mean)", "test loss", "test accuracy"], rows: rows,
                       numeric: [false, true, true, true])
@@ -284,7 +284,7 @@ enum ReportQuestion2 {
         let samples = t.trainLimit.map { "the first \(Q2Format.count(min($0, r.data.trainCount)))" } ?? "all \(Q2Format.count(r.data.trainCount))"
         var text = "Per-sample SGD (η = \(NumberFormat.number(t.learningRate)), batch size \(t.batchSize), \(t.shuffle ? "shuffled" : "no shuffling")) over \(samples) training images for \(t.epochs) epoch\(t.epochs == 1 ? "" : "s") "
             + "took the test accuracy from \(Q2Format.percent(r.before.testAccuracy)) to \(Q2Format.percent(r.after.testAccuracy)) and the test loss from \(Q2Format.loss(r.before.testLoss)) to \(Q2Format.loss(r.after.testLoss)); the table gives every epoch. "
-        if r.outcome.status != "completed" { text += r.outcome.text.prefix(1).uppercased() + r.outcome.text.dropFirst() + ". " }
+        if r.outcome.status != .completed { text += r.outcome.text.prefix(1).uppercased() + r.outcome.text.dropFirst() + ". " }
         text += "The first hidden layer's saturated outputs (outside (0.01, 0.99)) went from \(Q2Format.percent(r.before.saturation.fraction)) to \(Q2Format.percent(r.after.saturation.fraction))"
         text += r.settings.network.rawPixels
             ? ": with raw pixels up to 255 most units sit on the flat tails of the sigmoid, and the loss is far more curved along the first layer's weights (its curvature grows with x²), so many single-sample steps overshoot; this run plateaus."
