@@ -92,7 +92,7 @@ extension Q1D: Q1Lab {
         var gdPredicted: Int?
         /// ⌈log(ε/L₀) / (2·log rate)⌉.
         var gdRateEstimate: Int?
-        var heavyBall: HeavyBallParameters
+        var heavyBall: MomentumParameters
         var heavyBallMeasured: Int?
         var heavyBallRateEstimate: Int?
     }
