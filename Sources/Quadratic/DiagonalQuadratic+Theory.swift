@@ -57,6 +57,19 @@ extension DiagonalQuadratic {
         return .diverges
     }
 
+    /// Converges / oscillates / diverges for the run from `w0`: a coordinate that starts at 0
+    /// stays 0 for every η (wᵢ(t) = ρᵢᵗ·0), so only the coordinates with wᵢ(0) ≠ 0 count and the
+    /// threshold of this run is 2 / max{aᵢ : wᵢ(0) ≠ 0}. From w(0) = w* every η "converges".
+    public func convergence(learningRate η: Double, from w0: [Double]) -> Convergence {
+        precondition(w0.count == dimension)
+        let moving = (0..<dimension).filter { w0[$0] != 0 }.map { coefficients[$0] }
+        guard let stiffest = moving.max() else { return .converges }
+        let threshold = 2 / stiffest
+        if η < threshold { return .converges }
+        if η == threshold { return .oscillates }
+        return .diverges
+    }
+
     /// w(t) = (ρᵢᵗ · wᵢ(0))ᵢ, the closed form of gradient descent.
     public func closedFormIterate(from w0: [Double], learningRate η: Double, step t: Int) -> [Double] {
         precondition(w0.count == dimension && t >= 0)

@@ -121,7 +121,7 @@ extension Q1B: Q1Lab {
             }
             let sampleSteps = [0, 1, 2, 5, 10, 20, 50, 100, 1000, 10_000, 100_000].filter { $0 < run.stepsTaken } + [run.stepsTaken]
             return RunCheck(
-                learningRate: eta, convergence: q.convergence(learningRate: eta), rhoFormula: rho,
+                learningRate: eta, convergence: q.convergence(learningRate: eta, from: settings.w0), rhoFormula: rho,
                 measuredRatioMin: low, measuredRatioMax: high, maxRatioDeviation: ratioDeviation,
                 maxClosedFormDeviation: closedDeviation,
                 samples: sampleSteps.map { Sample(t: $0, simulated: run.iterate($0), closedForm: closed[$0]) },
@@ -141,7 +141,7 @@ extension Q1B: Q1Lab {
         ]
         for c in r.runs {
             lines.append("")
-            lines.append("η = \(NumberFormat.number(c.learningRate))  (\(c.convergence.rawValue), \(c.stepsTaken) steps)")
+            lines.append("η = \(NumberFormat.number(c.learningRate, distinctFrom: 2 / max(s.a, s.b)))  (\(c.convergence.rawValue), \(c.stepsTaken) steps)")
             var rates = TextTable(header: ["coordinate", "ρᵢ = 1 − η·aᵢ", "measured wᵢ(t+1)/wᵢ(t): min", "max"])
             for i in 0..<2 {
                 rates.add(["w\(i + 1)", NumberFormat.number(c.rhoFormula[i]),
@@ -190,31 +190,47 @@ extension Q1B: Q1Lab {
                 + """
                 set xlabel 'w₁'
                 set ylabel 'w₂'
-                set key top left
+                set size ratio -1
+                set key outside below
                 plot $contours using 1:2 with lines lw 1 lc rgb '#bbbbbb' title 'contours of L', \\
                      \(plots.joined(separator: ", \\\n     ")), \\
                      '+' using (0):(0) every ::0::0 with points pt 3 ps 2.5 lw 2 lc rgb 'black' title 'w* = (0, 0)'
 
                 """)
+        // |wᵢ(t)| of two runs coincide when their |ρᵢ| are equal (η = 0.05 and 0.15 with a = 10:
+        // ρ₁ = ±0.5): say so on the figure, and draw later runs with smaller points so both show.
+        var coincide: [String] = []
+        for i in 0..<2 {
+            for j in r.runs.indices {
+                for k in r.runs.indices where k > j && abs(r.runs[j].rhoFormula[i]) == abs(r.runs[k].rhoFormula[i]) && r.settings.w0[i] != 0 {
+                    coincide.append("|w\(i == 0 ? "₁" : "₂")(t)| for η = \(NumberFormat.number(r.runs[j].learningRate)) and \(NumberFormat.number(r.runs[k].learningRate)) coincide: |ρ\(i == 0 ? "₁" : "₂")| = \(NumberFormat.number(abs(r.runs[j].rhoFormula[i]))) for both")
+                }
+            }
+        }
         let blockPairs = r.runs.indices.map { k -> String in
             let c = r.runs[k]
             let style = "lc rgb '\(Q1Plot.color(k))'"
-            return "$coords using 1:((abs($2 - \(Gnuplot.number(c.learningRate))) == 0 && abs($3) > 0) ? abs($3) : NaN) with points pt 7 ps 0.9 \(style) title \(Gnuplot.quoted("|w₁(t)|, η = \(NumberFormat.number(c.learningRate))")) noenhanced, "
-                + "$coords using 1:((abs($2 - \(Gnuplot.number(c.learningRate))) == 0 && abs($5) > 0) ? abs($5) : NaN) with lines lw 1.5 \(style) notitle, "
-                + "$coords using 1:((abs($2 - \(Gnuplot.number(c.learningRate))) == 0 && abs($4) > 0) ? abs($4) : NaN) with points pt 6 ps 0.9 \(style) title \(Gnuplot.quoted("|w₂(t)|, η = \(NumberFormat.number(c.learningRate))")) noenhanced, "
-                + "$coords using 1:((abs($2 - \(Gnuplot.number(c.learningRate))) == 0 && abs($6) > 0) ? abs($6) : NaN) with lines lw 1.5 dt 2 \(style) notitle"
+            let size = Gnuplot.number(max(0.5, 1.4 - 0.35 * Double(k)))
+            let select = "abs($2 - \(Gnuplot.number(c.learningRate))) == 0"
+            func column(_ n: Int) -> String { "(\(select) ? \(Q1Plot.drawable("abs($\(n))")) : NaN)" }
+            return "$coords using 1:\(column(3)) with points pt 7 ps \(size) \(style) title \(Gnuplot.quoted("|w₁(t)|, η = \(NumberFormat.number(c.learningRate))")) noenhanced, "
+                + "$coords using 1:\(column(5)) with lines lw 1.5 \(style) notitle, "
+                + "$coords using 1:\(column(4)) with points pt 6 ps \(size) \(style) title \(Gnuplot.quoted("|w₂(t)|, η = \(NumberFormat.number(c.learningRate))")) noenhanced, "
+                + "$coords using 1:\(column(6)) with lines lw 1.5 dt 2 \(style) notitle"
         }
         coordinatePlots = blockPairs
+        let values = coordinates.rows.flatMap { [abs($0[2]), abs($0[3]), abs($0[4]), abs($0[5])] }
+        let note = coincide.isEmpty ? "" : "set label 2 \(Gnuplot.quoted(coincide.joined(separator: "; "))) at graph 0.02, graph 0.03 tc rgb '#333333' noenhanced\n"
         let coordinateFigure = Figure(
             name: "q1b-coordinates", data: [("coords", coordinates)],
             commands: Q1Plot.style
                 + Q1Plot.titleCommand("Q1(b) |wᵢ(t)| simulated (points) and closed form |ρᵢ|ᵗ·|wᵢ(0)| (lines)", user: title)
+                + Q1Plot.logAxis("y", values: values, empty: "no |wᵢ(t)| > 1e-300 to draw: w(0) = w* stays there")
+                + note
                 + """
                 set xlabel 'step t'
                 set ylabel '|wᵢ(t)|  (log scale)'
-                set logscale y
-                set format y '10^{%L}'
-                set key bottom left
+                set key outside right top
                 plot \(coordinatePlots.joined(separator: ", \\\n     "))
 
                 """)

@@ -98,17 +98,22 @@ enum ReportQuestion1 {
     static func answer(_ r: Q1C.Result) -> String {
         let s = r.settings
         let agreeing = r.rows.filter { row in
-            switch row.convergence {
+            switch row.convergenceFromStart {
             case .converges: return row.measuredIterations != nil && row.nonFiniteStep == nil
             case .diverges: return row.nonFiniteStep != nil
             case .oscillates: return row.measuredIterations == nil && row.nonFiniteStep == nil
             }
         }.count
-        return "Gradient descent converges exactly when |1 − η·aᵢ| < 1 for every i, i.e. 0 < η < 2/max(a, b) = \(NumberFormat.number(r.threshold)) here (a = \(NumberFormat.number(s.a)), b = \(NumberFormat.number(s.b))). "
-            + "At η = 1/max(a, b) the stiff coordinate reaches 0 in one step (measured residual \(NumberFormat.error(r.oneStepResidual))); "
-            + "at η = 2/max(a, b) it flips sign forever at constant size (amplitude deviation \(NumberFormat.error(r.thresholdAmplitudeDeviation))); "
-            + "just above, at \(NumberFormat.number(s.above))× the threshold, it diverges at rate |ρ| = \(NumberFormat.number(r.aboveRate)) (measured growth per step \(NumberFormat.number(r.aboveMeasuredGrowth))). "
-            + "\(agreeing) of the \(r.rows.count) learning rates tried behaved as this classification predicts."
+        let head = "Gradient descent converges exactly when |1 − η·aᵢ| < 1 for every i, i.e. 0 < η < 2/max(a, b) = \(NumberFormat.number(r.threshold)) here (a = \(NumberFormat.number(s.a)), b = \(NumberFormat.number(s.b))). "
+        let tail = "\(agreeing) of the \(r.rows.count) learning rates tried behaved as this classification (for this start) predicts."
+        guard let residual = r.oneStepResidual, let amplitude = r.thresholdAmplitudeDeviation, let growth = r.aboveMeasuredGrowth else {
+            return head + "This start has the stiff coordinate at 0, and a coordinate that starts at 0 never moves, so the run is decided by the other coordinate alone. " + tail
+        }
+        return head
+            + "At η = 1/max(a, b) the stiff coordinate reaches 0 in one step (measured residual \(NumberFormat.error(residual))); "
+            + "at η = 2/max(a, b) it flips sign forever at constant size (amplitude deviation \(NumberFormat.error(amplitude))); "
+            + "just above, at \(NumberFormat.number(s.above))× the threshold, it diverges at rate |ρ| = \(NumberFormat.number(r.aboveRate)) (measured growth per step \(NumberFormat.number(growth))). "
+            + tail
     }
 
     static func answer(_ r: Q1D.Result) -> String {
