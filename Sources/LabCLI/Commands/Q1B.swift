@@ -191,7 +191,7 @@ extension Q1B: Q1Lab {
                 set xlabel 'w₁'
                 set ylabel 'w₂'
                 set size ratio -1
-                set key outside below
+                set key outside right top
                 plot $contours using 1:2 with lines lw 1 lc rgb '#bbbbbb' title 'contours of L', \\
                      \(plots.joined(separator: ", \\\n     ")), \\
                      '+' using (0):(0) every ::0::0 with points pt 3 ps 2.5 lw 2 lc rgb 'black' title 'w* = (0, 0)'

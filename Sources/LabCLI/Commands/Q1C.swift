@@ -255,9 +255,9 @@ extension Q1C: Q1Lab {
                 set arrow 1 from \(eta(1 / big)), graph 0 to \(eta(1 / big)), graph 1 nohead dt 3 lc rgb '#555555'
                 set label 2 '1/max(a, b)' at \(eta(1 / big)), graph 0.03 offset 0.5,0 tc rgb '#555555'
                 set arrow 2 from \(eta(r.optimalLearningRate)), graph 0 to \(eta(r.optimalLearningRate)), graph 1 nohead dt 3 lc rgb '#009E73'
-                set label 3 'η* = 2/(a+b)' at \(eta(r.optimalLearningRate)), graph 0.55 right offset -0.5,0 tc rgb '#009E73'
+                set label 3 'η* = 2/(a+b)' at \(eta(r.optimalLearningRate)), graph 0.12 right offset -0.5,0 tc rgb '#009E73'
                 set arrow 3 from \(eta(r.threshold)), graph 0 to \(eta(r.threshold)), graph 1 nohead lw 2 lc rgb '#D55E00'
-                set label 4 'η_{max} = 2/max(a, b)' at \(eta(r.threshold)), graph 0.85 offset 0.5,0 tc rgb '#D55E00'
+                set label 4 'η_{max} = 2/max(a, b)' at \(eta(r.threshold)), graph 0.85 right offset -0.5,0 tc rgb '#D55E00'
                 set key outside right top
                 plot 1 with lines dt 2 lw 1.5 lc rgb 'black' title '|ρ| = 1', \\
                      $curve using 1:2 with lines lw 2 lc rgb '\(Q1Plot.color(0))' title '|ρ₁| = |1 − η·a|', \\
