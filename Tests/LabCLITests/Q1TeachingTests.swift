@@ -193,4 +193,56 @@ final class Q1TeachingTests: XCTestCase {
         XCTAssertEqual(gd, [346, 34539])
         XCTAssertEqual(ball, [58, 708])
     }
+
+    /// labs/q1d.md's second exercise: from w(0) = (0.01, 1) the stiff coordinate holds half of L₀
+    /// at κ = 10⁴, Nesterov's head start shrinks to ln 2, and heavy ball wins (689 against 880).
+    func testWorksheetQ1DSecondExercise() throws {
+        let r = try result(["q1d", "--w0", "0.01,1", "--kappa", "100", "--kappa", "10000"])
+        let last = try XCTUnwrap(try rows(r).last)
+        XCTAssertEqual(last["heavyBallMeasured"] as? Int, 689)
+        XCTAssertEqual(last["nesterovMeasured"] as? Int, 880)
+        let text = try run(["q1d", "--w0", "0.01,1", "--kappa", "100", "--kappa", "10000"]).stdout
+        XCTAssertTrue(text.contains("it holds 50 % of L₀"), text)
+    }
+
+    /// labs/q1a.md: the defaults reach L ≤ 1e−12 in 83 steps; `--eta 0.25` diverges (ρ₁ = −1.5):
+    /// after 200 steps |w₁| = 1.5²⁰⁰ ≈ 1.65e35.
+    func testWorksheetQ1AStatements() throws {
+        let r = try result(["q1a"])
+        XCTAssertEqual(r["stepsTaken"] as? Int, 83)
+        XCTAssertEqual(r["gradientCheckPassed"] as? Bool, true)
+        let diverging = try result(["q1a", "--eta", "0.25"])
+        XCTAssertEqual(diverging["stopReason"] as? String, "step-limit")
+        XCTAssertEqual(diverging["convergence"] as? String, "diverges")
+        let w = try XCTUnwrap(diverging["finalIterate"] as? [Double])
+        XCTAssertEqual(w[0] / Foundation.pow(1.5, 200), 1, accuracy: 1e-12)
+        XCTAssertEqual(String(format: "%.2e", try XCTUnwrap(diverging["finalLoss"] as? Double)), "1.37e+71")
+    }
+
+    /// labs/q1b.md's exercise: η = 0.1 = 1/a zeroes w₁ in one step, so the only measurable ratio
+    /// w₁(1)/w₁(0) is 0 (afterwards w₁ = 0 and there is nothing to divide by).
+    func testWorksheetQ1BExercise() throws {
+        let r = try result(["q1b", "--eta", "0.1"])
+        let run = try XCTUnwrap((r["runs"] as? [[String: Any]])?.first)
+        XCTAssertEqual((run["measuredRatioMin"] as? [Double])?.first, 0)
+        XCTAssertEqual((run["measuredRatioMax"] as? [Double])?.first, 0)
+        XCTAssertEqual((run["rhoFormula"] as? [Double])?.first, 0)
+    }
+
+    /// labs/q1c.md's exercise: with a = 1, b = 10 the threshold is again 2/max(a, b) = 0.2, and
+    /// the stiff axis is w2; the defaults' boundary measurements are 0, 0 and growth 1.1.
+    func testWorksheetQ1CExercise() throws {
+        let swapped = try result(["q1c", "--a", "1", "--b", "10"])
+        XCTAssertEqual(swapped["threshold"] as? Double, 0.2)
+        XCTAssertEqual(swapped["stiffCoordinate"] as? Int, 1)
+        let defaults = try result(["q1c"])
+        XCTAssertEqual(defaults["oneStepResidual"] as? Double, 0)
+        XCTAssertEqual(defaults["thresholdAmplitudeDeviation"] as? Double, 0)
+        XCTAssertEqual(try XCTUnwrap(defaults["aboveMeasuredGrowth"] as? Double), 1.1, accuracy: 1e-12)
+        let zero = try run(["q1c", "--w0", "0,1"]).stdout
+        for (eta, steps) in [("0.2 ", "30"), ("0.21 ", "28"), ("0.22 ", "27"), ("0.24 ", "24")] {
+            let line = try XCTUnwrap(zero.split(separator: "\n").first { $0.hasPrefix("  " + eta) }, eta)
+            XCTAssertTrue(line.contains("converges") && line.contains(" \(steps) "), String(line))
+        }
+    }
 }

@@ -70,4 +70,13 @@ final class DiagonalQuadraticTests: XCTestCase {
         let numeric = GradientCheck.centralDifference(of: q.value(at:), at: [1.6, 1])
         XCTAssertTrue(GradientCheck.relativeError(q.gradient(at: [1.6, 1]), numeric).isNaN)
     }
+
+    /// labs/q1a.md's exercise: forgetting the ½ doubles the gradient, relative error exactly ½.
+    func testForgettingTheHalfGivesRelativeErrorOneHalf() throws {
+        let q = try DiagonalQuadratic(a: 10, b: 1)
+        for w in [[1.0, 1.0], [-0.3, 2.5], [0, 1]] {
+            let doubled = q.gradient(at: w).map { 2 * $0 }
+            XCTAssertEqual(GradientCheck.relativeError(doubled, q.gradient(at: w)), 0.5)
+        }
+    }
 }

@@ -356,10 +356,21 @@ extension Q1D: Q1Lab {
             func slope(_ key: String) -> String { r.slopes[key].map { String(format: "%.2f", $0) } ?? "—" }
             lines.append("")
             lines.append("Slopes on log–log axes from κ = \(NumberFormat.number(first.kappa)) to \(NumberFormat.number(last.kappa)) (measured): GD \(slope("gd")) (theory → 1), heavy ball \(slope("heavyBall")), Nesterov \(slope("nesterov")) (both → ½ as κ → ∞).")
-            lines.append("  Heavy ball is above ½: its factor ≈ 2t adds ≈ (√κ/2)·ln(2t) steps, more as κ grows. Nesterov (η = 1/a) removes the stiff")
-            lines.append("  coordinate in its first step; from w(0) = (1, 1) that coordinate holds κ/(κ+1) of L₀, so what is left starts at L₀/(κ+1),")
-            lines.append("  a head start of ln(κ+1) that grows with κ: its slope is below ½, and it needs fewer steps than heavy ball here although")
-            lines.append("  its rate 1 − 1/√κ is slower than heavy ball's ≈ 1 − 2/√κ. The exact counts include all of this and match every run.")
+            if let h = r.slopes["heavyBall"], h > 0.5 {
+                lines.append("  Heavy ball's slope is above ½: its factor ≈ 2t adds ≈ (√κ/2)·ln(2t) steps, more as κ grows.")
+            }
+            // Nesterov (η = 1/a) removes the stiff coordinate in its first step, so its count
+            // depends on how much of L₀ that coordinate held: state it from this start.
+            let share = last.a * s.w0[0] * s.w0[0] / (2 * last.initialLoss)
+            lines.append("  Nesterov's η = 1/a removes the stiff coordinate in one step; from this w(0) it holds \(String(format: "%.4g", 100 * share)) % of L₀ at κ = \(NumberFormat.number(last.kappa)),")
+            if share < 1 {
+                lines.append("  so what is left starts at \(String(format: "%.3g", 1 - share))·L₀ — a head start of ln(1/\(String(format: "%.3g", 1 - share))) = \(String(format: "%.3g", -Foundation.log(1 - share))) that the rate alone does not show.")
+            } else {
+                lines.append("  so (up to rounding) nothing is left after its first step.")
+            }
+            if let n = last.nesterovMeasured, let h = last.heavyBallMeasured {
+                lines.append("  At κ = \(NumberFormat.number(last.kappa)): Nesterov \(n) steps, heavy ball \(h) (rates \(NumberFormat.number(last.nesterov.rate)) and \(NumberFormat.number(last.heavyBall.rate)) per step).")
+            }
         }
         if !r.constants.isEmpty {
             let kappa = r.constants[0].kappa
@@ -372,6 +383,12 @@ extension Q1D: Q1Lab {
                            c.measured.map { String(format: "%.4f", $0) } ?? "—", NumberFormat.number(c.theory)])
             }
             lines.append(table.render())
+        }
+        let ball = r.zigzag.heavyBall
+        if ball.hasIterates, s.w0[0] != 0 {
+            let peak = (0...ball.stepsTaken).max { abs(ball.iterate($0)[0]) < abs(ball.iterate($1)[0]) } ?? 0
+            lines.append("")
+            lines.append("Zig-zag at κ = \(NumberFormat.number(s.zigzagKappa)): GD at η* \(r.zigzag.gd.stepsTaken) steps, heavy ball \(ball.stepsTaken), Nesterov \(r.zigzag.nesterov.stepsTaken); heavy ball's |w1| peaks at \(NumberFormat.number(abs(ball.iterate(peak)[0]))) at step \(peak) (factor 1 + (1 + r)·t) before it decays.")
         }
         if !r.matrices.isEmpty {
             lines.append("")
