@@ -245,4 +245,29 @@ final class Q1TeachingTests: XCTestCase {
             XCTAssertTrue(line.contains("converges") && line.contains(" \(steps) "), String(line))
         }
     }
+
+    /// `lab q1b --angle 30`: the rotated quadratic's coordinate ratios vary from step to step, its
+    /// eigenbasis ratios are ρ = 1 − η·λ exactly (to rounding), the run equals the eigenbasis closed
+    /// form, and the trajectory figure is drawn with the rotated contours and eigenvectors.
+    func testRotatedQuadraticLivesInItsEigenbasis() throws {
+        let r = try result(["q1b", "--angle", "30"])
+        let hessian = try XCTUnwrap(r["hessian"] as? [Double])
+        XCTAssertEqual(hessian[1], 9 * 0.5 * 3.0.squareRoot() / 2, accuracy: 1e-12)   // (a − b)·cos θ·sin θ
+        for run in try XCTUnwrap(r["runs"] as? [[String: Any]]) {
+            let rho = try XCTUnwrap(run["rhoFormula"] as? [Double])
+            let low = try XCTUnwrap(run["measuredRatioMin"] as? [Double]), high = try XCTUnwrap(run["measuredRatioMax"] as? [Double])
+            XCTAssertGreaterThan(high[0] - low[0], 0.1, "the coordinates mix")
+            let eigenLow = try XCTUnwrap(run["eigenRatioMin"] as? [Double]), eigenHigh = try XCTUnwrap(run["eigenRatioMax"] as? [Double])
+            for i in 0..<2 {
+                XCTAssertEqual(eigenLow[i], rho[i], accuracy: 1e-9)
+                XCTAssertEqual(eigenHigh[i], rho[i], accuracy: 1e-9)
+            }
+            XCTAssertLessThan(try XCTUnwrap(run["maxClosedFormDeviation"] as? Double), 1e-12)
+        }
+        let output = try run(["q1b", "--angle", "30", "--out", "rot"])
+        XCTAssertEqual(output.status, 0, output.stderr)
+        XCTAssertTrue(output.stdout.contains("uᵢ(t+1)/uᵢ(t)"))
+        _ = try PNGCheck.check(folder.appendingPathComponent("rot/q1b-trajectory.png"), width: 900, height: 700)
+        XCTAssertNotEqual(try run(["q1b", "--angle", "1000"]).status, 0)
+    }
 }

@@ -219,7 +219,9 @@ extension Q1C: Q1Lab {
         }
         lines.append(table.render())
         lines.append("")
-        if r.stiffStartsAtZero {
+        if s.w0.allSatisfy({ $0 == 0 }) {
+            lines.append("w(0) = w* = (0, 0): a coordinate that starts at 0 never moves, so nothing moves for any η; every run is at the minimum from step 0.")
+        } else if r.stiffStartsAtZero {
             let other = r.stiffCoordinate == 0 ? s.b : s.a
             lines.append("The stiff coordinate \(stiffName) starts at 0, and a coordinate that starts at 0 never moves (wᵢ(t) = ρᵢᵗ·0 for every η).")
             lines.append("This run is decided by the other coordinate alone: it converges for η < 2/\(NumberFormat.number(other)) = \(NumberFormat.number(2 / other)) (column \"from this w(0)\"); there is nothing on the stiff axis for the boundary cases to measure.")
