@@ -1,6 +1,6 @@
 // Question 1 theory: per-coordinate contraction factors ρᵢ(η) = 1 − η·aᵢ, the stability
 // threshold 2/max aᵢ, the optimal step 2/(min a + max a) and its rate (κ−1)/(κ+1), the exact
-// number of iterations to reach a loss ε, and Polyak's heavy-ball parameters and rate.
+// number of iterations to reach a loss (or distance) ε. Momentum: DiagonalQuadratic+Momentum.swift.
 
 import Foundation
 
@@ -12,16 +12,6 @@ public enum Convergence: String, Codable, Sendable {
     case oscillates
     /// max |ρᵢ| > 1: the stiffest coordinate grows geometrically; the loss overflows.
     case diverges
-}
-
-/// Polyak's heavy-ball parameters for a quadratic with curvatures in [μ, L].
-public struct HeavyBallParameters: Sendable, Equatable, Codable {
-    /// η = 4 / (√L + √μ)².
-    public let learningRate: Double
-    /// β = ((√κ − 1) / (√κ + 1))².
-    public let momentum: Double
-    /// The asymptotic rate √β = (√κ − 1) / (√κ + 1) per step (of |w|; the loss goes as its square).
-    public let rate: Double
 }
 
 extension DiagonalQuadratic {
@@ -67,13 +57,27 @@ extension DiagonalQuadratic {
         return .diverges
     }
 
+    /// Converges / oscillates / diverges for the run from `w0`: a coordinate that starts at 0
+    /// stays 0 for every η (wᵢ(t) = ρᵢᵗ·0), so only the coordinates with wᵢ(0) ≠ 0 count and the
+    /// threshold of this run is 2 / max{aᵢ : wᵢ(0) ≠ 0}. From w(0) = w* every η "converges".
+    public func convergence(learningRate η: Double, from w0: [Double]) -> Convergence {
+        precondition(w0.count == dimension)
+        let moving = (0..<dimension).filter { w0[$0] != 0 }.map { coefficients[$0] }
+        guard let stiffest = moving.max() else { return .converges }
+        let threshold = 2 / stiffest
+        if η < threshold { return .converges }
+        if η == threshold { return .oscillates }
+        return .diverges
+    }
+
     /// w(t) = (ρᵢᵗ · wᵢ(0))ᵢ, the closed form of gradient descent.
     public func closedFormIterate(from w0: [Double], learningRate η: Double, step t: Int) -> [Double] {
         precondition(w0.count == dimension && t >= 0)
         return (0..<dimension).map { i in Foundation.pow(1 - η * coefficients[i], Double(t)) * w0[i] }
     }
 
-    /// The exact number of gradient-descent steps until L(w(t)) ≤ ε: the smallest t ≥ 0 with
+    /// The exact number of gradient-descent steps until L(w(t)) ≤ ε (or ‖w(t)‖ ≤ ε with
+    /// `criterion: .distance`, the same sum with weights wᵢ(0)² against ε²): the smallest t ≥ 0 with
     ///
     /// ```
     /// L(w(t)) = ½ Σᵢ aᵢ · wᵢ(0)² · ρᵢ^(2t)  ≤  ε
@@ -87,19 +91,22 @@ extension DiagonalQuadratic {
     ///   |ρᵢ| > 1 (divergence; not predicted even if the loss dips on the way) or |ρᵢ| = 1
     ///   terms that alone are ≥ ε, or more than 10¹⁵ steps.
     /// - Complexity: O(n · log T).
-    public func predictedIterations(from w0: [Double], learningRate η: Double, tolerance ε: Double) -> Int? {
+    public func predictedIterations(
+        from w0: [Double], learningRate η: Double, tolerance ε: Double, criterion: StoppingCriterion = .loss
+    ) -> Int? {
         precondition(w0.count == dimension)
-        let initial = value(at: w0)
-        if initial <= ε { return 0 }
+        if measure(criterion, at: w0) <= ε { return 0 }
+        // The distance is compared squared: ‖w(t)‖² = Σ wᵢ(0)²·ρᵢ^(2t) ≤ ε².
+        let target = criterion == .loss ? ε : ε * ε
         var constant = 0.0                      // Σ of terms with |ρᵢ| = 1
         var decaying: [(weight: Double, factor: Double)] = []   // (½ aᵢ wᵢ(0)², |ρᵢ|) with |ρᵢ| < 1
         for i in 0..<dimension where w0[i] != 0 {
-            let weight = 0.5 * coefficients[i] * w0[i] * w0[i]
+            let weight = (criterion == .loss ? 0.5 * coefficients[i] : 1) * w0[i] * w0[i]
             let factor = abs(1 - η * coefficients[i])
             if factor > 1 { return nil }
             if factor == 1 { constant += weight } else { decaying.append((weight, factor)) }
         }
-        guard constant < ε else { return nil }
+        guard constant < target else { return nil }
         func loss(_ t: Int) -> Double {
             decaying.reduce(constant) { $0 + $1.weight * Foundation.pow($1.factor, 2 * Double(t)) }
         }
@@ -110,33 +117,17 @@ extension DiagonalQuadratic {
         if slowest == 0 {
             high = 1
         } else {
-            let bound = (Foundation.log((ε - constant) / total) / (2 * Foundation.log(slowest))).rounded(.up)
+            let bound = (Foundation.log((target - constant) / total) / (2 * Foundation.log(slowest))).rounded(.up)
             guard bound.isFinite, bound < 1e15 else { return nil }
             high = max(1, Int(bound))
-            while loss(high) > ε { high *= 2 }    // guards the bound against rounding
+            while loss(high) > target { high *= 2 }    // guards the bound against rounding
         }
-        var low = 0                               // loss(low) > ε, loss(high) ≤ ε
+        var low = 0                               // loss(low) > target, loss(high) ≤ target
         while high - low > 1 {
             let middle = low + (high - low) / 2
-            if loss(middle) <= ε { high = middle } else { low = middle }
+            if loss(middle) <= target { high = middle } else { low = middle }
         }
         return high
-    }
-
-    /// Polyak's optimal heavy-ball parameters for curvatures μ = min aᵢ, L = max aᵢ:
-    ///
-    /// ```
-    /// η = 4 / (√L + √μ)²,   β = ((√κ − 1) / (√κ + 1))²,   rate = √β = (√κ − 1) / (√κ + 1)
-    /// ```
-    ///
-    /// With these, every coordinate's two-step recurrence wᵢ(t+1) = (1 + β − η·aᵢ)·wᵢ(t) − β·wᵢ(t−1)
-    /// has characteristic roots of modulus exactly √β (double roots at aᵢ = μ and aᵢ = L), so
-    /// |wᵢ(t)| decays like t·√βᵗ at the extremes and √βᵗ in between.
-    public var heavyBall: HeavyBallParameters {
-        let rootL = largestCoefficient.squareRoot(), rootMu = smallestCoefficient.squareRoot()
-        let rate = (rootL - rootMu) / (rootL + rootMu)
-        return HeavyBallParameters(
-            learningRate: 4 / ((rootL + rootMu) * (rootL + rootMu)), momentum: rate * rate, rate: rate)
     }
 }
 

@@ -30,12 +30,15 @@ public enum GradientCheck {
         }
     }
 
-    /// ‖g − ĝ‖∞ / max(‖g‖∞, ‖ĝ‖∞), 0 when both are zero.
+    /// ‖g − ĝ‖∞ / max(‖g‖∞, ‖ĝ‖∞), 0 when both are zero, NaN when any component of either is
+    /// not finite (an overflowed or undefined difference checks nothing, so it must fail).
     ///
     /// Norm-wise rather than per coordinate, so a coordinate whose gradient is nearly 0 cannot
     /// turn a rounding error into a huge ratio.
     public static func relativeError(_ g: [Double], _ reference: [Double]) -> Double {
         precondition(g.count == reference.count)
+        // `max(x, .nan)` is x in Swift, so a non-finite value would silently drop out of the maxima.
+        guard (g + reference).allSatisfy(\.isFinite) else { return .nan }
         var difference = 0.0, size = 0.0
         for i in 0..<g.count {
             difference = max(difference, abs(g[i] - reference[i]))

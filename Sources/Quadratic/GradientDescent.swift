@@ -4,7 +4,7 @@
 
 /// Why a descent run ended.
 public enum StopReason: String, Codable, Sendable {
-    /// L(w_t) ≤ tolerance at the last recorded step.
+    /// The stopping measure (L(w_t), or ‖w_t‖) ≤ tolerance at the last recorded step.
     case reachedTolerance = "reached-tolerance"
     /// L(w_t) overflowed to ∞ (or became NaN): the run diverged at the last recorded step.
     case lossNotFinite = "loss-not-finite"
@@ -18,6 +18,8 @@ public struct DescentRun: Sendable, Equatable {
     public let learningRate: Double
     /// β (0 for plain gradient descent).
     public let momentum: Double
+    /// Heavy ball or Nesterov (the same when β = 0).
+    public let method: MomentumMethod
     /// n, coordinates per iterate.
     public let dimension: Int
     /// w(t) for t = 0 … stepsTaken, row-major: (stepsTaken + 1, n). Empty when iterates were
@@ -58,11 +60,18 @@ extension DiagonalQuadratic {
     /// w(t+1) = w(t) − η·∇L(w(t)) + β·(w(t) − w(t−1)),    w(−1) = w(0)
     /// ```
     ///
-    /// With β = 0 this is plain gradient descent, w(t+1) = w(t) − η·∇L(w(t)), which for this
+    /// or, with `method: .nesterov`, Nesterov's look-ahead step
+    ///
+    /// ```
+    /// y(t) = w(t) + β·(w(t) − w(t−1)),   w(t+1) = y(t) − η·∇L(y(t))
+    /// ```
+    ///
+    /// With β = 0 both are plain gradient descent, w(t+1) = w(t) − η·∇L(w(t)), which for this
     /// quadratic is wᵢ(t+1) = (1 − η·aᵢ)·wᵢ(t) — but the run uses the gradient, not that
     /// closed form, so comparing the two is a real check.
     ///
-    /// The run stops after `maxSteps` steps, or as soon as L(w(t)) ≤ `tolerance`, or as soon
+    /// The run stops after `maxSteps` steps, or as soon as L(w(t)) ≤ `tolerance` (‖w(t)‖ with
+    /// `criterion: .distance`), or as soon
     /// as L(w(t)) is not finite (overflow), whichever comes first; `stopReason` says which.
     ///
     /// - Parameters:
@@ -70,12 +79,15 @@ extension DiagonalQuadratic {
     ///   - learningRate: η, finite and > 0.
     ///   - momentum: β, finite and in [0, 1).
     ///   - maxSteps: T ≥ 0.
-    ///   - tolerance: stop once the loss is ≤ this; 0 stops only at an exact minimum.
+    ///   - tolerance: stop once the loss (or distance) is ≤ this; 0 stops only at an exact minimum.
+    ///   - method: heavy ball (default) or Nesterov.
+    ///   - criterion: what `tolerance` is compared with: the loss (default) or ‖w‖.
     ///   - keepIterates: record every w(t) (memory (T + 1)·n doubles); losses are always kept.
     /// - Complexity: O(T·n) time; no allocation inside the loop beyond amortised appends.
     public func descend(
         from w0: [Double], learningRate: Double, momentum: Double = 0,
-        maxSteps: Int, tolerance: Double = 0, keepIterates: Bool = true
+        maxSteps: Int, tolerance: Double = 0, keepIterates: Bool = true,
+        method: MomentumMethod = .heavyBall, criterion: StoppingCriterion = .loss
     ) -> DescentRun {
         precondition(w0.count == dimension, "start has \(w0.count) coordinates, the quadratic \(dimension)")
         precondition(learningRate.isFinite && learningRate > 0, "learning rate must be finite and > 0")
@@ -96,12 +108,20 @@ extension DiagonalQuadratic {
             losses.append(loss)
             if keepIterates { iterates.append(contentsOf: w) }
             if !loss.isFinite { stop = .lossNotFinite; break }
-            if loss <= tolerance { stop = .reachedTolerance; break }
+            if (criterion == .loss ? loss : measure(.distance, at: w)) <= tolerance { stop = .reachedTolerance; break }
             if t == maxSteps { break }
             coefficients.withUnsafeBufferPointer { a in
-                for i in 0..<n {
-                    let gradient = a[i] * w[i]                      // ∂L/∂wᵢ = aᵢ·wᵢ
-                    next[i] = w[i] - learningRate * gradient + momentum * (w[i] - previous[i])
+                switch method {
+                case .heavyBall:
+                    for i in 0..<n {
+                        let gradient = a[i] * w[i]                      // ∂L/∂wᵢ = aᵢ·wᵢ
+                        next[i] = w[i] - learningRate * gradient + momentum * (w[i] - previous[i])
+                    }
+                case .nesterov:
+                    for i in 0..<n {
+                        let y = w[i] + momentum * (w[i] - previous[i])  // look-ahead point
+                        next[i] = y - learningRate * (a[i] * y)         // gradient at y
+                    }
                 }
             }
             swap(&previous, &w)    // previous ← w(t)
@@ -109,7 +129,7 @@ extension DiagonalQuadratic {
             t += 1
         }
         return DescentRun(
-            learningRate: learningRate, momentum: momentum, dimension: n,
+            learningRate: learningRate, momentum: momentum, method: method, dimension: n,
             iterates: iterates, losses: losses, stopReason: stop, finalIterate: w)
     }
 }

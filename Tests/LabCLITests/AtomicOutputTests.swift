@@ -44,7 +44,7 @@ final class AtomicOutputTests: XCTestCase {
                 }
             }
         }
-        let stems = ["q1c-rates", "q1c-trajectories", "q1c-loss", "q1d-iterations", "q1d-zigzag", "q1d-heatmap"]
+        let stems = ["q1c-rates", "q1c-trajectories", "q1c-loss", "q1d-iterations", "q1d-zigzag", "q1d-heatmap", "q1d-momentum-map"]
         XCTAssertEqual(Set(references.keys), Set(stems.flatMap { [$0 + ".png", $0 + ".csv"] }))
         XCTAssertTrue(references.values.allSatisfy { $0.count == 2 })
         for name in stems.map({ $0 + ".png" }) {

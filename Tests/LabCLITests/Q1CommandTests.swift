@@ -96,12 +96,12 @@ final class Q1CommandTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(result["aboveMeasuredGrowth"] as? Double),
                        try XCTUnwrap(result["aboveRate"] as? Double), accuracy: 1e-9)
         _ = try run(["q1c"])
-        try checkFigures([("q1c-rates", 900, 600), ("q1c-trajectories", 1500, 560), ("q1c-loss", 900, 600)],
+        try checkFigures([("q1c-rates", 1000, 600), ("q1c-trajectories", 1500, 560), ("q1c-loss", 900, 600)],
                          in: folder.appendingPathComponent("plots"))
     }
 
     func testQ1DIterationsGrowLikeKappaAndRootKappa() throws {
-        let output = try run(["q1d", "--json", "--kappa", "10", "--kappa", "1000"])
+        let output = try run(["q1d", "--json", "--kappa", "10", "--kappa", "1000", "--tolerance", "absolute"])
         XCTAssertEqual(output.status, 0, output.stderr)
         let rows = try XCTUnwrap(try json(output)["rows"] as? [[String: Any]])
         XCTAssertEqual(rows.count, 2)
@@ -117,7 +117,8 @@ final class Q1CommandTests: XCTestCase {
         XCTAssertLessThan(Double(ball[1]) / Double(ball[0]), 25)
         XCTAssertLessThan(ball[1], gd[1] / 10)
         _ = try run(["q1d"])
-        try checkFigures([("q1d-iterations", 900, 600), ("q1d-zigzag", 900, 700), ("q1d-heatmap", 950, 650)],
+        try checkFigures([("q1d-iterations", 900, 600), ("q1d-zigzag", 1500, 680), ("q1d-heatmap", 950, 650),
+                          ("q1d-momentum-map", 950, 650)],
                          in: folder.appendingPathComponent("plots"))
     }
 
@@ -139,7 +140,11 @@ final class Q1CommandTests: XCTestCase {
             ["q1a", "--a", "0"], ["q1a", "--a", "-1"], ["q1a", "--b", "inf"], ["q1a", "--eta", "nan"],
             ["q1a", "--eta", "0"], ["q1a", "--eta", "-0.1"], ["q1a", "--steps", "-3"], ["q1a", "--w0", "1"],
             ["q1a", "--w0", "1,nan"], ["q1b", "--eta", "abc"], ["q1c", "--above", "0.5"], ["q1c", "--epsilon", "0"],
-            ["q1d", "--kappa", "0.5"], ["q1d", "--w0", "0,0"], ["q1d", "--b", "-2"],
+            ["q1d", "--kappa", "0.5"], ["q1d", "--w0", "0,0"], ["q1d", "--b", "-2"], ["q1d", "--epsilon", "2"],
+            ["q1d", "--tolerance", "loose"],
+            // Derived step sizes 2/max(a, b), 2/(a + b) that round to ∞ or 0 (issue 10, item 2).
+            ["q1c", "--a", "1e-308", "--b", "1e-308"], ["q1c", "--a", "1e308", "--b", "1e308"],
+            ["q1c", "--a", "5e-324", "--b", "5e-324"], ["q1d", "--b", "5e-324"], ["q1a", "--a", "5e-324", "--b", "5e-324"],
             ["q1a", "--out", blocker.path], ["q1b", "--out", blocker.path + "/sub"],
         ]
         for arguments in cases {

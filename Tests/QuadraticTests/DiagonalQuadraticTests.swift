@@ -60,4 +60,23 @@ final class DiagonalQuadraticTests: XCTestCase {
         XCTAssertEqual(run.stopReason, .reachedTolerance)  // η = 1/a: exact minimum in one step
         XCTAssertEqual(run.stepsTaken, 1)
     }
+
+    /// A non-finite component makes the relative error NaN, never a silent 0 (Swift's
+    /// `max(x, .nan)` is x); and the central difference of a loss that overflows is not finite.
+    func testRelativeErrorWithANonFiniteComponentIsNaN() throws {
+        XCTAssertTrue(GradientCheck.relativeError([1, .nan], [1, 2]).isNaN)
+        XCTAssertTrue(GradientCheck.relativeError([1, 2], [.infinity, 2]).isNaN)
+        let q = try DiagonalQuadratic(a: 1e308, b: 1)
+        let numeric = GradientCheck.centralDifference(of: q.value(at:), at: [1.6, 1])
+        XCTAssertTrue(GradientCheck.relativeError(q.gradient(at: [1.6, 1]), numeric).isNaN)
+    }
+
+    /// labs/q1a.md's exercise: forgetting the ½ doubles the gradient, relative error exactly ½.
+    func testForgettingTheHalfGivesRelativeErrorOneHalf() throws {
+        let q = try DiagonalQuadratic(a: 10, b: 1)
+        for w in [[1.0, 1.0], [-0.3, 2.5], [0, 1]] {
+            let doubled = q.gradient(at: w).map { 2 * $0 }
+            XCTAssertEqual(GradientCheck.relativeError(doubled, q.gradient(at: w)), 0.5)
+        }
+    }
 }

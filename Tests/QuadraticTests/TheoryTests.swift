@@ -128,6 +128,29 @@ final class TheoryTests: XCTestCase {
         }
     }
 
+    /// A coordinate that starts at 0 stays 0, so a run from such a start converges exactly for
+    /// η < 2/max{aᵢ : wᵢ(0) ≠ 0}: checked by running on both sides (≥ 1% away from the edge).
+    func testConvergenceFromAStartCountsOnlyMovingCoordinates() throws {
+        var random = SeededGenerator(seed: 6)
+        for _ in 0..<100 {
+            var (q, w0) = try randomProblem(&random)
+            let stiff = q.coefficients[0] >= q.coefficients[1] ? 0 : 1
+            w0[stiff] = 0
+            let edge = 2 / q.coefficients[1 - stiff]
+            for ratio in [0.5, 0.99, 1.01, 1.5] {
+                let eta = ratio * edge
+                let expected: Convergence = ratio < 1 ? .converges : .diverges
+                XCTAssertEqual(q.convergence(learningRate: eta, from: w0), expected)
+                let run = q.descend(from: w0, learningRate: eta, maxSteps: 1_000_000,
+                                    tolerance: 1e-20 * q.value(at: w0), keepIterates: false)
+                XCTAssertEqual(run.stopReason, ratio < 1 ? .reachedTolerance : .lossNotFinite)
+                XCTAssertEqual(run.finalIterate[stiff], 0)
+            }
+            XCTAssertEqual(q.convergence(learningRate: edge, from: w0), .oscillates)
+            XCTAssertEqual(q.convergence(learningRate: 1e9, from: [0, 0]), .converges)
+        }
+    }
+
     func testRateEstimate() {
         XCTAssertEqual(rateEstimateIterations(rate: 0.5, initialLoss: 1, tolerance: 1 / 1024), 5)
         XCTAssertEqual(rateEstimateIterations(rate: 0.5, initialLoss: 1, tolerance: 2), 0)

@@ -45,11 +45,16 @@ struct Q1A: ParsableCommand {
     }
 
     func run() throws {
-        try Self.perform({
-            return Settings(
-                a: problem.a, b: problem.b, w0: problem.w0.coordinates, learningRate: eta, steps: steps,
-                epsilon: epsilon, points: points, seed: seed)
-        }, output: output)
+        if output.explain { return try Presenter.explain(Self.worksheet) }
+        let result = try Self.compute(Settings(
+            a: problem.a, b: problem.b, w0: problem.w0.coordinates, learningRate: eta, steps: steps,
+            epsilon: epsilon, points: points, seed: seed))
+        try Presenter.present(
+            result, text: Self.text(for: result), figures: Self.figures(for: result, title: output.title), options: output)
+        // A check that could not compare (a non-finite difference) or disagrees is a failure.
+        if !result.gradientCheckPassed {
+            throw LabError.failed("the gradient check failed (max relative error \(NumberFormat.error(result.maxRelativeError))); see the table above")
+        }
     }
 }
 
@@ -83,21 +88,36 @@ extension Q1A: Q1Lab {
         var minimizer: [Double]
         var minimumLoss: Double
         var gradientChecks: [CheckPoint]
+        /// NaN when any difference was not finite.
         var maxRelativeError: Double
+        /// maxRelativeError is finite and below `passBound`.
+        var gradientCheckPassed: Bool
         var convergence: Convergence
         var stopReason: StopReason
         var stepsTaken: Int
         var finalIterate: [Double]
         var finalLoss: Double
         var distanceToMinimizer: Double
-        /// The run itself (for the figure); not in the JSON.
-        var run: DescentRun
+        /// The figure and CSV hold every `plotStride`-th step (and the last): long runs are
+        /// thinned to at most `plotPoints` rows so the figure stays drawable.
+        var plotStride: Int
+        /// (t, L(w(t)), ‖w(t)‖) at the plotted steps; not in the JSON (it is the CSV).
+        var series: Table
 
         enum CodingKeys: String, CodingKey {
             case settings, gradientFormula, minimizer, minimumLoss, gradientChecks, maxRelativeError
-            case convergence, stopReason, stepsTaken, finalIterate, finalLoss, distanceToMinimizer
+            case gradientCheckPassed, convergence, stopReason, stepsTaken, finalIterate, finalLoss
+            case distanceToMinimizer, plotStride
         }
     }
+
+    /// The check passes below this relative error. Rounding alone gives ≈ ε_mach/∛ε_mach ≈ 4e−11
+    /// times the cancellation in L(w + h) − L(w − h) (≈ 1e−11 … 1e−9 here); a wrong formula gives
+    /// ≳ 0.1 (forgetting the ½ gives 0.5).
+    static let passBound = 1e-6
+
+    /// The most rows the figure and CSV draw; longer runs are thinned to a stride.
+    static let plotPoints = 4000
 
     /// Computes Question 1(a). Pure apart from the seeded generator; fast (O(points + steps)).
     ///
@@ -112,16 +132,32 @@ extension Q1A: Q1Lab {
             return CheckPoint(w: w, analytic: analytic, numeric: numeric,
                               relativeError: GradientCheck.relativeError(analytic, numeric))
         }
-        let run = q.descend(from: settings.w0, learningRate: settings.learningRate,
-                            maxSteps: settings.steps, tolerance: settings.epsilon)
-        let last = run.finalIterate
+        // Gradient descent in chunks of `stride` steps (GD has no memory, so a chunk restarted
+        // from the last iterate continues the same run), recording one row per chunk.
+        let stride = max(1, (settings.steps + plotPoints - 1) / plotPoints)
+        var series = Table(columns: ["t", "loss", "distance"])
+        var w = settings.w0, t = 0, stop = StopReason.stepLimit, finalLoss = q.value(at: w)
+        series.append([0, finalLoss, q.measure(.distance, at: w)])
+        repeat {
+            let run = q.descend(from: w, learningRate: settings.learningRate, maxSteps: min(stride, settings.steps - t),
+                                tolerance: settings.epsilon, keepIterates: false)
+            w = run.finalIterate
+            finalLoss = run.finalLoss
+            stop = run.stopReason
+            if run.stepsTaken > 0 {
+                t += run.stepsTaken
+                series.append([Double(t), finalLoss, q.measure(.distance, at: w)])
+            }
+        } while stop == .stepLimit && t < settings.steps
+        let maxError = checks.contains { $0.relativeError.isNaN } ? .nan : (checks.map(\.relativeError).max() ?? 0)
         return Result(
             settings: settings, minimizer: q.minimizer, minimumLoss: q.value(at: q.minimizer),
-            gradientChecks: checks, maxRelativeError: checks.map(\.relativeError).max() ?? 0,
-            convergence: q.convergence(learningRate: settings.learningRate),
-            stopReason: run.stopReason, stepsTaken: run.stepsTaken, finalIterate: last,
-            finalLoss: run.finalLoss, distanceToMinimizer: (last[0] * last[0] + last[1] * last[1]).squareRoot(),
-            run: run)
+            gradientChecks: checks, maxRelativeError: maxError,
+            gradientCheckPassed: maxError.isFinite && maxError < passBound,
+            convergence: q.convergence(learningRate: settings.learningRate, from: settings.w0),
+            stopReason: stop, stepsTaken: t, finalIterate: w,
+            finalLoss: finalLoss, distanceToMinimizer: q.measure(.distance, at: w),
+            plotStride: stride, series: series)
     }
 
     /// The human-readable answer.
@@ -141,44 +177,60 @@ extension Q1A: Q1Lab {
                       NumberFormat.error(c.relativeError)])
         }
         lines.append(rows.render())
-        lines.append("max relative error \(NumberFormat.error(r.maxRelativeError))  (rounding only: the difference is exact for a quadratic)")
+        if r.gradientCheckPassed {
+            lines.append("max relative error \(NumberFormat.error(r.maxRelativeError)) < \(NumberFormat.error(passBound)): PASS  (rounding only: the difference is exact for a quadratic)")
+        } else if r.maxRelativeError.isNaN {
+            lines.append("FAIL: a central difference is not finite (L overflows at w ± h with these a, b), so the check compares nothing; use smaller a and b")
+        } else {
+            lines.append("FAIL: max relative error \(NumberFormat.error(r.maxRelativeError)) ≥ \(NumberFormat.error(passBound)): the formula and the differences disagree")
+        }
         lines.append("")
         let outcome: String
         switch r.stopReason {
         case .reachedTolerance: outcome = "reached L ≤ \(NumberFormat.error(s.epsilon)) after \(r.stepsTaken) steps"
         case .stepLimit: outcome = "stopped at the step limit \(r.stepsTaken)"
+        case .lossNotFinite where r.stepsTaken == 0:
+            outcome = "L(w(0)) is not a finite number (½·a·w1² overflows for this w(0)), so there is nothing to descend; choose a smaller --w0"
         case .lossNotFinite: outcome = "the loss overflowed at step \(r.stepsTaken) (divergence)"
         }
-        lines.append("Gradient descent from w(0) = \(NumberFormat.vector(s.w0)) with η = \(NumberFormat.number(s.learningRate)) (\(r.convergence.rawValue)): \(outcome)")
+        let edge = 2 / max(s.a, s.b)
+        lines.append("Gradient descent from w(0) = \(NumberFormat.vector(s.w0)) with η = \(NumberFormat.number(s.learningRate, distinctFrom: edge)) (\(r.convergence.rawValue)): \(outcome)")
         lines.append("  w(T) = \(NumberFormat.vector(r.finalIterate))   ‖w(T) − w*‖ = \(NumberFormat.error(r.distanceToMinimizer))   L(w(T)) = \(NumberFormat.error(r.finalLoss))")
+        if r.plotStride > 1 {
+            lines.append("  (figure and CSV: every \(r.plotStride)th step and the last, \(r.series.rows.count) rows of \(r.stepsTaken + 1))")
+        }
         return lines.joined(separator: "\n")
     }
 
     /// q1a-descent: loss and distance to w* against the step, log scale.
     static func figures(for r: Result, title: String?) -> [Figure] {
-        var table = Table(columns: ["t", "loss", "distance"])
-        for t in 0...r.run.stepsTaken {
-            let w = r.run.iterate(t)
-            let distance = (w[0] * w[0] + w[1] * w[1]).squareRoot()
-            table.append([Double(t), r.run.losses[t], distance])
-        }
+        let values = r.series.rows.flatMap { [$0[1], $0[2]] }
+        let thinned = r.plotStride > 1 ? " (every \(r.plotStride)th step)" : ""
         let commands = Q1Plot.style
-            + Q1Plot.titleCommand("Q1(a) gradient descent reaches w* = (0, 0): a = \(NumberFormat.number(r.settings.a)), b = \(NumberFormat.number(r.settings.b)), η = \(NumberFormat.number(r.settings.learningRate))", user: title)
+            + Q1Plot.titleCommand("Q1(a) gradient descent reaches w* = (0, 0): a = \(NumberFormat.number(r.settings.a)), b = \(NumberFormat.number(r.settings.b)), η = \(NumberFormat.number(r.settings.learningRate))" + thinned, user: title)
+            + Q1Plot.logAxis("y", values: values, empty: "no value > 1e-300 to draw: the loss and distance are 0 (or overflowed); see the CSV")
             + """
             set xlabel 'step t'
             set ylabel 'L(w(t))  and  ‖w(t) − w*‖  (log scale)'
-            set logscale y
-            set format y '10^{%L}'
             set key top right
-            plot $run using 1:($2 > 0 ? $2 : NaN) with linespoints pt 7 ps 0.5 lw 2 lc rgb '\(Q1Plot.color(0))' title 'loss L(w(t))', \\
-                 $run using 1:($3 > 0 ? $3 : NaN) with linespoints pt 5 ps 0.5 lw 2 lc rgb '\(Q1Plot.color(1))' title 'distance ‖w(t) − w*‖'
+            plot $run using 1:\(Q1Plot.drawable("$2")) with linespoints pt 7 ps 0.5 lw 2 lc rgb '\(Q1Plot.color(0))' title 'loss L(w(t))', \\
+                 $run using 1:\(Q1Plot.drawable("$3")) with linespoints pt 5 ps 0.5 lw 2 lc rgb '\(Q1Plot.color(1))' title 'distance ‖w(t) − w*‖'
 
             """
-        return [Figure(name: "q1a-descent", data: [("run", table)], commands: commands)]
+        return [Figure(name: "q1a-descent", data: [("run", r.series)], commands: commands)]
     }
 
-    /// The quadratic, or the one-line reason it cannot be built.
+    /// The quadratic, or the one-line reason it cannot be built — including curvatures that are
+    /// fine as numbers but whose derived step sizes 2/max(a, b), 2/(a + b) or 1/max(a, b) round
+    /// to ∞ or 0, which no run could use.
     static func quadratic(_ a: Double, _ b: Double) throws -> DiagonalQuadratic {
-        do { return try DiagonalQuadratic(a: a, b: b) } catch { throw LabError.failed("\(error)") }
+        let q: DiagonalQuadratic
+        do { q = try DiagonalQuadratic(a: a, b: b) } catch { throw LabError.failed("\(error)") }
+        for (name, value) in [("2/max(a, b)", q.stabilityThreshold), ("2/(a + b)", q.optimalLearningRate),
+                              ("1/max(a, b)", 1 / q.largestCoefficient)] where !(value.isFinite && value > 0) {
+            throw LabError.failed(
+                "with a = \(NumberFormat.number(a)) and b = \(NumberFormat.number(b)) the step size \(name) is \(NumberFormat.number(value)), which no run can use; choose a and b between 1e-300 and 1e300")
+        }
+        return q
     }
 }

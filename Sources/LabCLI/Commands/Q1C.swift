@@ -1,6 +1,7 @@
 // `lab q1c`: Question 1(c) — which learning rates converge. Sweeps η across (0, 1.2·η_max],
-// classifies each by max|ρᵢ| = max|1 − η·aᵢ|, and checks the named boundary cases: η = 1/max a
-// (the stiff axis in one step), η = 2/max a (|ρ| = 1, oscillation), and just above (divergence).
+// classifies each by max|ρᵢ| = max|1 − η·aᵢ|, and checks the named boundary cases: η = 1/max(a, b)
+// (the stiff axis in one step), η = 2/max(a, b) (|ρ| = 1, oscillation), and just above (divergence),
+// measured on the run's own start (a coordinate that starts at 0 never moves).
 
 import ArgumentParser
 import Foundation
@@ -73,13 +74,16 @@ extension Q1C: Q1Lab {
 
     /// One classified learning rate.
     struct Row: Codable, Sendable {
-        /// "sweep", "1/max a", "η*", "2/max a", "just above", "--eta".
+        /// "sweep", "1/max(a, b)", "η*", "2/max(a, b)", "just above", "--eta".
         var label: String
         var learningRate: Double
         var fractionOfThreshold: Double
         var rho: [Double]
         var spectralRadius: Double
+        /// From max|ρᵢ| over every coordinate: the verdict for a generic start.
         var convergence: Convergence
+        /// For this run's start: coordinates with wᵢ(0) = 0 stay 0 and do not count.
+        var convergenceFromStart: Convergence
         /// Exact prediction of the first step with L ≤ ε (nil: never).
         var predictedIterations: Int?
         /// Measured first step with L ≤ ε (nil: not within the limit).
@@ -95,19 +99,24 @@ extension Q1C: Q1Lab {
         var threshold: Double
         var optimalLearningRate: Double
         var rows: [Row]
-        /// |w_stiff(1)| / |w_stiff(0)| at η = 1/max a (0 in exact arithmetic).
-        var oneStepResidual: Double
-        /// max over t of | |w_stiff(t)| / |w_stiff(0)| − 1 | at η = 2/max a (0 in exact arithmetic).
-        var thresholdAmplitudeDeviation: Double
+        /// The stiff coordinate (0 for w1, 1 for w2): the one with curvature max(a, b).
+        var stiffCoordinate: Int
+        /// Whether the run's start has the stiff coordinate at 0: it then stays 0 for every η, and
+        /// the boundary measurements below are nil (there is nothing on that axis to measure).
+        var stiffStartsAtZero: Bool
+        /// |w_stiff(1)| / |w_stiff(0)| at η = 1/max(a, b) (0 in exact arithmetic).
+        var oneStepResidual: Double?
+        /// max over t of | |w_stiff(t)| / |w_stiff(0)| − 1 | at η = 2/max(a, b) (0 in exact arithmetic).
+        var thresholdAmplitudeDeviation: Double?
         /// |ρ_stiff| at the just-above η, and the geometric-mean growth measured over the run.
         var aboveRate: Double
-        var aboveMeasuredGrowth: Double
+        var aboveMeasuredGrowth: Double?
         /// Below / at / above runs for the figures; not in the JSON.
         var cases: [(label: String, run: DescentRun)]
         var curve: Table
 
         enum CodingKeys: String, CodingKey {
-            case settings, threshold, optimalLearningRate, rows, oneStepResidual
+            case settings, threshold, optimalLearningRate, rows, stiffCoordinate, stiffStartsAtZero, oneStepResidual
             case thresholdAmplitudeDeviation, aboveRate, aboveMeasuredGrowth
         }
     }
@@ -124,14 +133,15 @@ extension Q1C: Q1Lab {
                 label: label, learningRate: eta, fractionOfThreshold: eta / threshold,
                 rho: q.contractionFactors(learningRate: eta), spectralRadius: q.spectralRadius(learningRate: eta),
                 convergence: q.convergence(learningRate: eta),
+                convergenceFromStart: q.convergence(learningRate: eta, from: w0),
                 predictedIterations: q.predictedIterations(from: w0, learningRate: eta, tolerance: settings.epsilon),
                 measuredIterations: run.stopReason == .reachedTolerance ? run.stepsTaken : nil,
                 nonFiniteStep: run.stopReason == .lossNotFinite ? run.stepsTaken : nil)
         }
         // The sweep, then the named cases; a named case replaces a sweep point at the same η.
         var etas: [(label: String, eta: Double)] = (1...12).map { ("sweep", Double($0) / 10 * threshold) }
-        let named = [("1/max a", 1 / q.largestCoefficient), ("η*", q.optimalLearningRate),
-                     ("2/max a", threshold), ("just above", settings.above * threshold)]
+        let named = [("1/max(a, b)", 1 / q.largestCoefficient), ("η*", q.optimalLearningRate),
+                     ("2/max(a, b)", threshold), ("just above", settings.above * threshold)]
             + settings.extraLearningRates.map { ("--eta", $0) }
         for (label, eta) in named {
             if let index = etas.firstIndex(where: { $0.eta == eta }) {
@@ -142,23 +152,22 @@ extension Q1C: Q1Lab {
         }
         let rows = etas.sorted { $0.eta < $1.eta }.map { row($0.label, $0.eta) }
 
-        // The named boundary cases, measured on the stiff axis (start it at 1 if w0 is 0 there).
-        var start = w0
-        if start[stiff] == 0 { start[stiff] = 1 }
-        let one = q.descend(from: start, learningRate: 1 / q.largestCoefficient, maxSteps: 1)
-        let oneStepResidual = abs(one.iterate(1)[stiff]) / abs(start[stiff])
+        // The named boundary cases, measured on the run's own start along the stiff axis. A stiff
+        // coordinate that starts at 0 stays 0 for every η: nothing to measure there.
+        let zeroStart = w0[stiff] == 0
+        var oneStepResidual: Double?, amplitude: Double?, growth: Double?
         let at = q.descend(from: w0, learningRate: threshold, maxSteps: settings.steps)
-        let atProbe = q.descend(from: start, learningRate: threshold, maxSteps: settings.steps)
-        var amplitude = 0.0
-        for t in 0...atProbe.stepsTaken {
-            amplitude = max(amplitude, abs(abs(atProbe.iterate(t)[stiff]) / abs(start[stiff]) - 1))
-        }
         let aboveEta = settings.above * threshold
         let aboveRun = q.descend(from: w0, learningRate: aboveEta, maxSteps: settings.steps)
-        let aboveProbe = q.descend(from: start, learningRate: aboveEta, maxSteps: settings.steps)
-        let last = aboveProbe.stopReason == .lossNotFinite ? aboveProbe.stepsTaken - 1 : aboveProbe.stepsTaken
-        let growth = last > 0
-            ? Foundation.pow(abs(aboveProbe.iterate(last)[stiff] / start[stiff]), 1 / Double(last)) : .nan
+        if !zeroStart {
+            let one = q.descend(from: w0, learningRate: 1 / q.largestCoefficient, maxSteps: 1, tolerance: -1)
+            oneStepResidual = abs(one.iterate(1)[stiff]) / abs(w0[stiff])
+            var deviation = 0.0
+            for t in 0...at.stepsTaken { deviation = max(deviation, abs(abs(at.iterate(t)[stiff]) / abs(w0[stiff]) - 1)) }
+            amplitude = deviation
+            let last = aboveRun.stopReason == .lossNotFinite ? aboveRun.stepsTaken - 1 : aboveRun.stepsTaken
+            growth = last > 0 ? Foundation.pow(abs(aboveRun.iterate(last)[stiff] / w0[stiff]), 1 / Double(last)) : nil
+        }
         let below = q.descend(from: w0, learningRate: 0.9 * threshold, maxSteps: settings.steps)
 
         var curve = Table(columns: ["eta", "abs_rho1", "abs_rho2", "max_abs_rho"])
@@ -169,6 +178,7 @@ extension Q1C: Q1Lab {
         }
         return Result(
             settings: settings, threshold: threshold, optimalLearningRate: q.optimalLearningRate, rows: rows,
+            stiffCoordinate: stiff, stiffStartsAtZero: zeroStart,
             oneStepResidual: oneStepResidual, thresholdAmplitudeDeviation: amplitude,
             aboveRate: abs(1 - aboveEta * q.largestCoefficient), aboveMeasuredGrowth: growth,
             cases: [("below: η = 0.9·η_max = \(NumberFormat.number(0.9 * threshold))", below),
@@ -180,6 +190,7 @@ extension Q1C: Q1Lab {
     static func text(for r: Result) -> String {
         let s = r.settings
         let big = max(s.a, s.b)
+        let stiffName = r.stiffCoordinate == 0 ? "w1 (curvature a = \(NumberFormat.number(s.a)))" : "w2 (curvature b = \(NumberFormat.number(s.b)))"
         var lines = [
             "Q1(c)  L(w) = ½(a·w1² + b·w2²), a = \(NumberFormat.number(s.a)), b = \(NumberFormat.number(s.b)), w(0) = \(NumberFormat.vector(s.w0)), ε = \(NumberFormat.error(s.epsilon))",
             "",
@@ -187,23 +198,39 @@ extension Q1C: Q1Lab {
             "Optimal η* = 2/(a + b) = \(NumberFormat.number(r.optimalLearningRate)).",
             "",
         ]
-        var table = TextTable(header: ["η", "η/η_max", "ρ1", "ρ2", "max|ρ|", "behaviour", "iterations to ε: predicted", "measured", "case"])
+        let anyDiffers = r.rows.contains { $0.convergence != $0.convergenceFromStart }
+        var header = ["η", "η/η_max", "ρ1", "ρ2", "max|ρ|", "behaviour"]
+        if anyDiffers { header.append("from this w(0)") }
+        header += ["iterations to ε: predicted", "measured", "case"]
+        var table = TextTable(header: header)
         for row in r.rows {
             let measured: String
             if let m = row.measuredIterations { measured = "\(m)" }
             else if let n = row.nonFiniteStep { measured = "overflow at step \(n)" }
             else { measured = "—" }
-            table.add([NumberFormat.number(row.learningRate), NumberFormat.number(row.fractionOfThreshold),
-                       NumberFormat.number(row.rho[0]), NumberFormat.number(row.rho[1]), NumberFormat.number(row.spectralRadius),
-                       row.convergence.rawValue, row.predictedIterations.map(String.init) ?? "never", measured,
-                       row.label == "sweep" ? "" : row.label])
+            var cells = [NumberFormat.number(row.learningRate, distinctFrom: r.threshold),
+                         NumberFormat.number(row.fractionOfThreshold, distinctFrom: 1),
+                         NumberFormat.number(row.rho[0], distinctFrom: row.rho[0] < 0 ? -1 : 1),
+                         NumberFormat.number(row.rho[1], distinctFrom: row.rho[1] < 0 ? -1 : 1),
+                         NumberFormat.number(row.spectralRadius, distinctFrom: 1), row.convergence.rawValue]
+            if anyDiffers { cells.append(row.convergenceFromStart.rawValue) }
+            cells += [row.predictedIterations.map(String.init) ?? "never", measured, row.label == "sweep" ? "" : row.label]
+            table.add(cells)
         }
         lines.append(table.render())
         lines.append("")
-        lines.append("Boundary cases on the stiff axis (a = \(NumberFormat.number(big))):")
-        lines.append("  η = 1/max a = \(NumberFormat.number(1 / big)): ρ = 0, the stiff coordinate is 0 after one step; measured |w(1)|/|w(0)| = \(NumberFormat.error(r.oneStepResidual))")
-        lines.append("  η = 2/max a = \(NumberFormat.number(r.threshold)): ρ = −1, it flips sign at constant size; max | |w(t)|/|w(0)| − 1 | over \(s.steps) steps = \(NumberFormat.error(r.thresholdAmplitudeDeviation))")
-        lines.append("  η = \(NumberFormat.number(s.above))·η_max: |ρ| = \(NumberFormat.number(r.aboveRate)) > 1, it grows by |ρ| per step; measured growth \(NumberFormat.number(r.aboveMeasuredGrowth)) per step")
+        if s.w0.allSatisfy({ $0 == 0 }) {
+            lines.append("w(0) = w* = (0, 0): a coordinate that starts at 0 never moves, so nothing moves for any η; every run is at the minimum from step 0.")
+        } else if r.stiffStartsAtZero {
+            let other = r.stiffCoordinate == 0 ? s.b : s.a
+            lines.append("The stiff coordinate \(stiffName) starts at 0, and a coordinate that starts at 0 never moves (wᵢ(t) = ρᵢᵗ·0 for every η).")
+            lines.append("This run is decided by the other coordinate alone: it converges for η < 2/\(NumberFormat.number(other)) = \(NumberFormat.number(2 / other)) (column \"from this w(0)\"); there is nothing on the stiff axis for the boundary cases to measure.")
+        } else {
+            lines.append("Boundary cases on the stiff axis \(stiffName), measured from this w(0):")
+            lines.append("  η = 1/max(a, b) = \(NumberFormat.number(1 / big)): ρ = 0, the stiff coordinate is 0 after one step; measured |w(1)|/|w(0)| = \(r.oneStepResidual.map(NumberFormat.error) ?? "—")")
+            lines.append("  η = 2/max(a, b) = \(NumberFormat.number(r.threshold)): ρ = −1, it flips sign at constant size; max | |w(t)|/|w(0)| − 1 | over \(s.steps) steps = \(r.thresholdAmplitudeDeviation.map(NumberFormat.error) ?? "—")")
+            lines.append("  η = \(NumberFormat.number(s.above))·η_max: |ρ| = \(NumberFormat.number(r.aboveRate)) > 1, it grows by |ρ| per step; measured growth \(r.aboveMeasuredGrowth.map(NumberFormat.number) ?? "—") per step")
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -217,7 +244,7 @@ extension Q1C: Q1Lab {
             sweep.append([row.learningRate, row.spectralRadius, code])
         }
         let rates = Figure(
-            name: "q1c-rates", data: [("curve", r.curve), ("sweep", sweep)],
+            name: "q1c-rates", width: 1000, data: [("curve", r.curve), ("sweep", sweep)],
             commands: Q1Plot.style
                 + Q1Plot.titleCommand("Q1(c) max|ρᵢ(η)| = max|1 − η·aᵢ| for a = \(NumberFormat.number(s.a)), b = \(NumberFormat.number(s.b)): converges where it is below 1", user: title)
                 + """
@@ -228,15 +255,15 @@ extension Q1C: Q1Lab {
                 set object 1 rect from 0, graph 0 to \(eta(r.threshold)), graph 1 fc rgb '#e5f5e0' fs solid 1.0 noborder behind
                 set label 1 'stable band 0 < η < 2/max(a, b)' at \(eta(0.03 * r.threshold)), graph 0.95 tc rgb '#2b7a2b'
                 set arrow 1 from \(eta(1 / big)), graph 0 to \(eta(1 / big)), graph 1 nohead dt 3 lc rgb '#555555'
-                set label 2 '1/max a' at \(eta(1 / big)), graph 0.03 offset 0.5,0 tc rgb '#555555'
+                set label 2 '1/max(a, b)' at \(eta(1 / big)), graph 0.03 offset 0.5,0 tc rgb '#555555'
                 set arrow 2 from \(eta(r.optimalLearningRate)), graph 0 to \(eta(r.optimalLearningRate)), graph 1 nohead dt 3 lc rgb '#009E73'
-                set label 3 'η* = 2/(a+b)' at \(eta(r.optimalLearningRate)), graph 0.1 offset 0.5,0 tc rgb '#009E73'
+                set label 3 'η* = 2/(a+b)' at \(eta(r.optimalLearningRate)), graph 0.12 right offset -0.5,0 tc rgb '#009E73'
                 set arrow 3 from \(eta(r.threshold)), graph 0 to \(eta(r.threshold)), graph 1 nohead lw 2 lc rgb '#D55E00'
-                set label 4 'η_{max} = 2/max a' at \(eta(r.threshold)), graph 0.95 offset 0.5,0 tc rgb '#D55E00'
-                set key bottom right
+                set label 4 'η_{max} = 2/max(a, b)' at \(eta(r.threshold)), graph 0.85 right offset -0.5,0 tc rgb '#D55E00'
+                set key outside right top
                 plot 1 with lines dt 2 lw 1.5 lc rgb 'black' title '|ρ| = 1', \\
-                     $curve using 1:2 with lines lw 1.5 dt 4 lc rgb '\(Q1Plot.color(0))' title '|ρ₁| = |1 − η·a|', \\
-                     $curve using 1:3 with lines lw 1.5 dt 5 lc rgb '\(Q1Plot.color(5))' title '|ρ₂| = |1 − η·b|', \\
+                     $curve using 1:2 with lines lw 2 lc rgb '\(Q1Plot.color(0))' title '|ρ₁| = |1 − η·a|', \\
+                     $curve using 1:3 with lines lw 2 dt 2 lc rgb '\(Q1Plot.color(1))' title '|ρ₂| = |1 − η·b|', \\
                      $curve using 1:4 with lines lw 3 lc rgb '\(Q1Plot.color(6))' title 'max|ρᵢ|', \\
                      $sweep using 1:($3 == 0 ? $2 : NaN) with points pt 7 ps 1.3 lc rgb '#009E73' title 'converges', \\
                      $sweep using 1:($3 == 1 ? $2 : NaN) with points pt 9 ps 1.8 lc rgb '#E69F00' title 'oscillates', \\
@@ -259,7 +286,7 @@ extension Q1C: Q1Lab {
                 + "plot $contours\(k) using 1:2 with lines lc rgb '#bbbbbb' notitle, "
                 + "$run\(k) using 2:3 with linespoints lw 1.5 pt 7 ps 0.5 lc rgb '\(Q1Plot.color(k))' notitle, "
                 + "'+' using (0):(0) every ::0::0 with points pt 3 ps 2 lw 2 lc rgb 'black' notitle\n"
-            lossPlots.append("$run\(k) using 1:($4 > 0 ? $4 : NaN) with linespoints lw 2 pt 7 ps 0.5 lc rgb '\(Q1Plot.color(k))' title \(Gnuplot.quoted(item.label)) noenhanced")
+            lossPlots.append("$run\(k) using 1:\(Q1Plot.drawable("$4")) with linespoints lw 2 pt 7 ps 0.5 lc rgb '\(Q1Plot.color(k))' title \(Gnuplot.quoted(item.label)) noenhanced")
         }
         let trajectories = Figure(
             name: "q1c-trajectories", width: 1500, height: 560, data: data, sidecar: csv,
@@ -275,11 +302,10 @@ extension Q1C: Q1Lab {
             name: "q1c-loss", data: Array(data.filter { $0.name.hasPrefix("run") }), sidecar: csv,
             commands: Q1Plot.style
                 + Q1Plot.titleCommand("Q1(c) loss L(w(t)) below, at and above η_max = 2/max(a, b) = \(NumberFormat.number(r.threshold))", user: title)
+                + Q1Plot.logAxis("y", values: r.cases.flatMap(\.run.losses), empty: "no loss > 1e-300 to draw: w(0) = w* stays there")
                 + """
                 set xlabel 'step t'
                 set ylabel 'L(w(t))  (log scale)'
-                set logscale y
-                set format y '10^{%L}'
                 set key bottom left
                 plot \(lossPlots.joined(separator: ", \\\n     "))
 

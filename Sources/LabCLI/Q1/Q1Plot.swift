@@ -67,6 +67,25 @@ enum Q1Plot {
             + "set yrange [\(Gnuplot.number(-halfHeight)):\(Gnuplot.number(halfHeight))]\n"
     }
 
+    /// The smallest value a log axis draws: below it (subnormals, exact 0) gnuplot's tic rounding
+    /// reaches 0 and it refuses the axis, so such values are left out (they are in the CSV).
+    static let logFloor = 1e-300
+
+    /// `(col >= 1e-300 ? col : NaN)`: a `using` expression that drops what a log axis cannot show.
+    static func drawable(_ column: String) -> String { "(\(column) >= \(logFloor) ? \(column) : NaN)" }
+
+    /// `set logscale <axis>` with 10^k tics, and — when none of `values` can be drawn on it (all
+    /// 0, tiny or not finite) — a fixed range and a note saying why the plot is empty. gnuplot
+    /// refuses to autoscale a log axis with nothing on it; a loss of exactly 0 is a success.
+    static func logAxis(_ axis: String, values: [Double], empty note: String) -> String {
+        var text = "set logscale \(axis)\nset format \(axis) '10^{%L}'\n"
+        if !values.contains(where: { $0.isFinite && $0 >= logFloor }) {
+            text += "set \(axis)range [0.1:10]\n"
+            text += "set label 90 \(Gnuplot.quoted(note)) at graph 0.5, graph 0.5 center tc rgb '#555555' noenhanced\n"
+        }
+        return text
+    }
+
     /// Common look: grid, key box, margins.
     static let style = """
         set grid lc rgb '#dddddd'
