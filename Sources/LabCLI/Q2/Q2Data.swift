@@ -70,7 +70,7 @@ final class DownloadReporter: @unchecked Sendable {
             let amount = String(format: "%.1f MB", Double(bytes) / 1e6)
                 + (expected.map { String(format: " of %.1f MB", Double($0) / 1e6) } ?? "")
             if Console.stderrIsTerminal {
-                FileHandle.standardError.write(Data("\r  \(file): \(amount)\u{1B}[K".utf8))
+                Console.write("\r  \(file): \(amount)\u{1B}[K")
                 barOpen = true
             } else {
                 Console.error("  \(file): \(amount)")
@@ -85,7 +85,7 @@ final class DownloadReporter: @unchecked Sendable {
     }
 
     private func endBar() {
-        if barOpen { FileHandle.standardError.write(Data("\n".utf8)) }
+        if barOpen { Console.write("\n") }
         barOpen = false
     }
 }

