@@ -65,6 +65,19 @@ final class HardeningTests: Q2TestCase {
         return url
     }
 
+    // MARK: - 1. Non-finite outputs
+
+    func testHugeFiniteWeightsAreUnusableNotACrash() throws {
+        _ = try writeDigitImage("digit.png")
+        _ = try writeWeights("huge.npz", value: 1e308)
+        for json in [false, true] {
+            let output = try run(["predict", "digit.png", "--load", "huge.npz"] + (json ? ["--json"] : []))
+            assertOneLineFailure(output, status: 1, containing: "non-finite class probabilities")
+            XCTAssertTrue(output.stderr.contains("unusable"), output.stderr)
+            XCTAssertFalse(output.stdout.contains("nan"), "no prediction is printed: \(output.stdout)")
+        }
+    }
+
     // MARK: - 3, 9, 12. Standard descriptors
 
     func testStderrThatCannotBeWrittenDoesNotStopTrainingOrSaving() throws {
@@ -99,5 +112,27 @@ final class HardeningTests: Q2TestCase {
         let output = try shell("f=$(printf 'd\\351.png'); cp digit.png \"$f\" && \"$LAB\" predict \"$f\"")
         assertOneLineFailure(output, status: 64, containing: "is not valid UTF-8")
         XCTAssertFalse(output.stderr.contains("does not exist"), output.stderr)
+    }
+
+    // MARK: - 4. Network size, and --hidden parsing
+
+    func testNetworkAboveTheParameterLimitIsRefusedUpFront() throws {
+        for hidden in ["16384,16384", "16384,16384,16384,16384"] {
+            let output = try run(["q2-train", "--data-dir", "/nonexistent", "--hidden", hidden], timeout: 30)
+            assertOneLineFailure(output, status: 64, containing: "parameters and would need about")
+            XCTAssertTrue(output.stderr.contains("at most 8,000,000 parameters"), output.stderr)
+        }
+        let size = try run(["q2-init", "--hidden", "2048,2048", "--json", "--out", "figs"])
+        XCTAssertEqual(size.status, 0, "5.8 M parameters are within the limit: \(size.stderr)")
+    }
+
+    func testHiddenSizesWithStrayOrWrongSeparatorsAreRefused() throws {
+        for text in ["32,", ",32", "32;32", "32,,32", "32,x", ""] {
+            let output = try run(["q2-init", "--hidden", text, "--out", "figs"], timeout: 30)
+            assertOneLineFailure(output, status: 64, containing: "--hidden")
+        }
+        for text in ["32,32", "32, 32", "32 32", "64"] {
+            XCTAssertEqual(try HiddenSizes.parse(text), text == "64" ? [64] : [32, 32], text)
+        }
     }
 }
