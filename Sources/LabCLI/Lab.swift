@@ -40,7 +40,7 @@ struct Lab: ParsableCommand {
             try command.run()
             try StandardStreams.flushOutput()
         } catch let error as LabError {
-            Console.error("lab: \(error)")
+            Console.error("lab: \(visible(error.description))")
             Foundation.exit(error.exitStatus)
         } catch {
             exitWithParseError(error)
@@ -70,6 +70,23 @@ struct Lab: ParsableCommand {
             }
         }
         return nil
+    }
+
+    /// `text` with control characters shown as escapes (`\n`, `\u{01}`), so a path that holds a
+    /// line break still gives a one-line message.
+    static func visible(_ text: String) -> String {
+        var shown = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": shown += "\\n"
+            case "\r": shown += "\\r"
+            case "\t": shown += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                shown += String(format: "\\u{%02x}", scalar.value)
+            default: shown.unicodeScalars.append(scalar)
+            }
+        }
+        return shown
     }
 
     private static func singleLine(_ text: String) -> String {

@@ -100,7 +100,8 @@ public struct MLP: Sendable, Equatable {
     public static let maximumParameterCount = 8_000_000
     /// Memory per parameter while training, for the message that refuses a network: the
     /// float64 weights, the float32 copy the fast kernel trains and its gradients, and the
-    /// evaluation buffers (measured: 784-2048-2048-10 peaks at about 140 MB).
+    /// evaluation buffers: 8 + 4 + 4 bytes, rounded up to 24 for the Double gradients of the
+    /// reference kernel (an estimate for the message, not a measurement).
     static let trainingBytesPerParameter = 24
 
     /// Weights and biases of a network with these unit counts (input first).

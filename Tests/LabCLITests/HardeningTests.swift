@@ -135,4 +135,89 @@ final class HardeningTests: Q2TestCase {
             XCTAssertEqual(try HiddenSizes.parse(text), text == "64" ? [64] : [32, 32], text)
         }
     }
+
+    // MARK: - 5, 14. Destinations
+
+    /// A Unix-domain socket bound at `path` (closed again; the name stays).
+    private func makeSocket(_ path: String) throws {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (k, byte) in path.utf8.enumerated() where k < raw.count - 1 { raw[k] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        XCTAssertEqual(bound, 0, "bind \(path)")
+    }
+
+    private func fileType(_ name: String) -> mode_t {
+        var status = stat()
+        guard lstat(folder.appendingPathComponent(name).path, &status) == 0 else { return 0 }
+        return status.st_mode & S_IFMT
+    }
+
+    func testSaveRefusesDevicesFIFOsSocketsAndFoldersBeforeTraining() throws {
+        XCTAssertEqual(mkfifo(folder.appendingPathComponent("fifo.npz").path, 0o644), 0)
+        try makeSocket(folder.appendingPathComponent("socket.npz").path)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("dir"), withIntermediateDirectories: true)
+        var targets: [(String, mode_t)] = [("fifo.npz", S_IFIFO), ("socket.npz", S_IFSOCK), ("dir", S_IFDIR)]
+        // A copy of /dev/null (major 1, minor 3; only root may make one); the real one is never a target.
+        if mknod(folder.appendingPathComponent("null.npz").path, S_IFCHR | 0o666, dev_t((1 << 8) | 3)) == 0 {
+            targets.append(("null.npz", S_IFCHR))
+        }
+        for (name, type) in targets {
+            let output = try run(["q2-train", "--data-dir", mnist, "--train-limit", "100", "--epochs", "1", "--save", name,
+                                  "--out", "figs"])
+            assertOneLineFailure(output, status: 1, containing: "--save: cannot write '\(name)'")
+            XCTAssertEqual(fileType(name), type, "\(name) was replaced")
+        }
+        // `folder/` that does not exist: no file named `new` appears.
+        let slash = try run(["q2-train", "--data-dir", mnist, "--train-limit", "100", "--epochs", "1", "--save", "new/",
+                             "--out", "figs"])
+        assertOneLineFailure(slash, status: 1, containing: "it names a folder (it ends with '/')")
+        XCTAssertEqual(fileType("new"), 0, "a file named 'new' was created")
+        // --save-input onto a FIFO named like a PNG.
+        _ = try writeDigitImage("digit.png")
+        XCTAssertEqual(mkfifo(folder.appendingPathComponent("seen.png").path, 0o644), 0)
+        let input = try run(["predict", "digit.png", "--load", try writeWeights("w.npz", value: 0.01).path,
+                             "--save-input", "seen.png"])
+        assertOneLineFailure(input, status: 1, containing: "it is a FIFO")
+        XCTAssertEqual(fileType("seen.png"), S_IFIFO)
+    }
+
+    func testSaveOverASymbolicLinkReplacesTheLinkNotItsTarget() throws {
+        let target = folder.appendingPathComponent("target.npz")
+        try Data("keep".utf8).write(to: target)
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("link.npz").path,
+                                                   withDestinationPath: "target.npz")
+        let output = try run(["q2-train", "--data-dir", mnist, "--train-limit", "100", "--epochs", "1", "--save", "link.npz",
+                              "--out", "figs"])
+        XCTAssertEqual(output.status, 0, output.stderr)
+        XCTAssertEqual(fileType("link.npz"), S_IFREG)
+        XCTAssertEqual(try Data(contentsOf: target), Data("keep".utf8))
+        XCTAssertNoThrow(try NPZ.decode(contentsOf: folder.appendingPathComponent("link.npz")))
+    }
+
+    func testSaveFolderIsCheckedBeforeTraining() throws {
+        try Data().write(to: folder.appendingPathComponent("afile"))
+        let output = try run(["q2-train", "--data-dir", mnist, "--train-limit", "2000", "--epochs", "1",
+                              "--save", "afile/w.npz", "--out", "figs"])
+        // One line and nothing else: no progress line, so training never started.
+        assertOneLineFailure(output, status: 1, containing: "cannot write 'afile': it exists and is not a folder")
+    }
+
+    func testSaveRemovesStaleTemporariesInItsFolder() throws {
+        let sub = folder.appendingPathComponent("sub")
+        try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+        // pid 2^22 + 1 is above Linux's largest pid, so its writer is certainly gone.
+        let stale = sub.appendingPathComponent(".gdlab-tmp-4194305-1-w.npz")
+        try Data("half".utf8).write(to: stale)
+        let output = try run(["q2-train", "--data-dir", mnist, "--train-limit", "100", "--epochs", "1", "--save", "sub/w.npz",
+                              "--out", "figs"])
+        XCTAssertEqual(output.status, 0, output.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stale.path), "the stale temporary is still there")
+    }
 }

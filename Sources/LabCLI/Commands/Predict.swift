@@ -63,6 +63,17 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
+        if let saveInput {
+            // Checked before any image is read or a model trained.
+            for index in images.indices {
+                let url = Self.inputURL(saveInput, for: images[index], index: index, all: images)
+                do {
+                    try AtomicFile.prepareDestination(url)
+                } catch {
+                    throw LabError.failed("--save-input: \(error)")
+                }
+            }
+        }
         let inputs = try images.map { try Self.prepare($0, inversion: invert.inversion) }
         let model = try Self.model(network: network.settings, data: data.settings)
         var files: [String] = []

@@ -152,6 +152,20 @@ enum Q2Network {
         }
     }
 
+    /// Checks before training that `--save path` (and its `.partial.npz`) can be written: the
+    /// folder is created if needed and must be writable, and neither name may be a folder, a
+    /// device, a FIFO or a socket.
+    ///
+    /// - Throws: `LabError.failed` naming the problem.
+    static func prepareSave(_ path: String) throws {
+        do {
+            try AtomicFile.prepareDestination(URL(fileURLWithPath: path))
+            try AtomicFile.checkDestination(URL(fileURLWithPath: partialPath(for: path)))
+        } catch {
+            throw LabError.failed("--save: \(error)")
+        }
+    }
+
     /// Where an interrupted run's weights go: `name.npz` → `name.partial.npz`.
     static func partialPath(for path: String) -> String {
         path.hasSuffix(".npz") ? String(path.dropLast(4)) + ".partial.npz" : path + ".partial.npz"
