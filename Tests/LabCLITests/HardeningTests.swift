@@ -3,6 +3,7 @@
 // predictions, the network-size limit and `--hidden` parsing, destinations that are not files,
 // the model cache, downloads that write nothing outside the cache, and the messages.
 
+import CLibZ
 import Foundation
 @testable import LabCLI
 @testable import MNISTNet
@@ -219,5 +220,65 @@ final class HardeningTests: Q2TestCase {
                               "--out", "figs"])
         XCTAssertEqual(output.status, 0, output.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: stale.path), "the stale temporary is still there")
+    }
+
+    // MARK: - 16. Compressed data beyond the image
+
+    /// A 28×28 gray PNG whose one zlib stream holds the pixels and then `extra` zero bytes.
+    static func pngWithTrailingZeros(extra: Int) throws -> Data {
+        var raw = [UInt8]()
+        for y in 0 ..< 28 { raw.append(0); for x in 0 ..< 28 { raw.append(UInt8((x * 9 + y) % 256)) } }
+        raw += [UInt8](repeating: 0, count: extra)
+        var size = compressBound(uLong(raw.count))
+        var compressed = [UInt8](repeating: 0, count: Int(size))
+        XCTAssertEqual(compress2(&compressed, &size, raw, uLong(raw.count), 9), Z_OK)
+        func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
+            let typed = Array(type.utf8) + body
+            let crc = UInt32(crc32(0, typed, uInt(typed.count)))
+            let length = UInt32(body.count)
+            return [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: length >> $0) } + typed
+                + [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: crc >> $0) }
+        }
+        let header: [UInt8] = [0, 0, 0, 28, 0, 0, 0, 28, 8, 0, 0, 0, 0]
+        return Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", header)
+                    + chunk("IDAT", Array(compressed.prefix(Int(size)))) + chunk("IEND", []))
+    }
+
+    func testPNGWithCompressedDataBeyondItsPixelsIsRefusedBeforeInflating() throws {
+        let hostile = try Self.pngWithTrailingZeros(extra: 64 << 20)
+        XCTAssertThrowsError(try PNGImage.decode(hostile, as: .gray, name: "bomb.png")) { error in
+            guard case .excessImageData = error as? PNGError else { return XCTFail("\(error)") }
+            XCTAssertTrue("\(error)".contains("more than its 28×28 pixels can need"), "\(error)")
+        }
+        // The same image without the excess reads, and so does one whose stream is stored, not compressed.
+        XCTAssertEqual(try PNGImage.decode(try Self.pngWithTrailingZeros(extra: 0), as: .gray).width, 28)
+    }
+
+    // MARK: - Messages: unreadable files
+
+    /// Runs `lab arguments` as an unprivileged user when the tests run as root (root reads any
+    /// file, so a permission error needs someone else); skips when no way to switch is installed.
+    private func runUnprivileged(_ arguments: [String]) throws -> LabOutput {
+        if getuid() != 0 { return try run(arguments) }
+        let setpriv = "/usr/bin/setpriv"
+        guard FileManager.default.isExecutableFile(atPath: setpriv) else { throw XCTSkip("running as root without setpriv") }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.path)
+        let quoted = arguments.map { "'" + $0 + "'" }.joined(separator: " ")
+        return try shell("exec \(setpriv) --reuid=65534 --regid=65534 --clear-groups \"$LAB\" \(quoted)")
+    }
+
+    func testUnreadableWeightsAndImagesSayPermissionDenied() throws {
+        _ = try writeDigitImage("digit.png")
+        _ = try writeWeights("w.npz", value: 0.01)
+        try FileManager.default.copyItem(at: folder.appendingPathComponent("digit.png"), to: folder.appendingPathComponent("locked.png"))
+        try FileManager.default.copyItem(at: folder.appendingPathComponent("w.npz"), to: folder.appendingPathComponent("locked.npz"))
+        for name in ["locked.png", "locked.npz"] {
+            try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: folder.appendingPathComponent(name).path)
+        }
+        let npz = try runUnprivileged(["predict", "digit.png", "--load", "locked.npz"])
+        assertOneLineFailure(npz, status: 1, containing: "cannot read 'locked.npz': Permission denied; check the path and that the file is readable")
+        XCTAssertFalse(npz.stderr.contains("not a NumPy .npz file"), npz.stderr)
+        let png = try runUnprivileged(["predict", "locked.png", "--load", "w.npz"])
+        assertOneLineFailure(png, status: 1, containing: "cannot read 'locked.png': Permission denied; check its permissions")
     }
 }
