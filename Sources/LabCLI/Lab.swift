@@ -24,6 +24,11 @@ struct Lab: ParsableCommand {
     /// Parses and runs, turning every error into one line on stderr and an exit status:
     /// 0 success, 1 failure, 2 results written but figures missing, 64 bad usage, 130 interrupted.
     static func main() {
+        StandardStreams.ensureOpen()
+        if let problem = nonUTF8Argument() {
+            Console.error("lab: \(problem)")
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
         let command: ParsableCommand
         do {
             command = try parseAsRoot()
@@ -33,8 +38,9 @@ struct Lab: ParsableCommand {
         do {
             var command = command
             try command.run()
+            try StandardStreams.flushOutput()
         } catch let error as LabError {
-            Console.error("lab: \(error)")
+            Console.error("lab: \(visible(error.description))")
             Foundation.exit(error.exitStatus)
         } catch {
             exitWithParseError(error)
@@ -48,6 +54,39 @@ struct Lab: ParsableCommand {
         let hint = code == .validationFailure ? " (see 'lab help')" : ""
         Console.error("lab: \(singleLine(message(for: error)))\(hint)")
         Foundation.exit(code.rawValue)
+    }
+
+    /// Swift decodes the command line as UTF-8 and repairs what is not, so a file name in
+    /// another encoding would reach `open` altered and be reported missing although it exists.
+    /// Such an argument is named instead, with what to do.
+    private static func nonUTF8Argument() -> String? {
+        for index in 1 ..< Int(CommandLine.argc) {
+            guard let pointer = CommandLine.unsafeArgv[index] else { continue }
+            let bytes = UnsafeBufferPointer(start: pointer, count: strlen(pointer)).map { UInt8(bitPattern: $0) }
+            if String(validating: bytes, as: UTF8.self) == nil {
+                let shown = String(decoding: bytes, as: UTF8.self)
+                return "argument \(index) ('\(shown)') is not valid UTF-8, and gdlab reads file names as UTF-8; "
+                    + "rename the file (e.g. convmv -f latin1 -t utf8 --notest FILE) or pass a link to it with a UTF-8 name"
+            }
+        }
+        return nil
+    }
+
+    /// `text` with control characters shown as escapes (`\n`, `\u{01}`), so a path that holds a
+    /// line break still gives a one-line message.
+    static func visible(_ text: String) -> String {
+        var shown = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": shown += "\\n"
+            case "\r": shown += "\\r"
+            case "\t": shown += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                shown += String(format: "\\u{%02x}", scalar.value)
+            default: shown.unicodeScalars.append(scalar)
+            }
+        }
+        return shown
     }
 
     private static func singleLine(_ text: String) -> String {

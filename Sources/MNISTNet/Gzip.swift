@@ -43,15 +43,15 @@ public enum Gzip {
         Data(try decompressedBytes(data, limit: limit))
     }
 
-    /// `decompress(_:limit:)` as bytes, inflated straight into one buffer: its size is the one
-    /// the gzip trailer announces (ISIZE, the last member's length mod 2³²), capped by `limit`
-    /// and by deflate's largest ratio (1032 : 1), so no header number can make it allocate
-    /// much more than the input justifies. When the announcement is short (several members,
-    /// a damaged trailer), the buffer doubles as needed, still bounded by `limit`.
+    /// `decompress(_:limit:)` as bytes.
     ///
-    /// A single-member gzip file goes to libdeflate first when the system has it (2–3× faster,
-    /// same checks: CRC-32 and length); anything it declines — damage included — is inflated
-    /// again by zlib, whose verdict and message are the ones reported.
+    /// A single-member gzip file whose trailer announces (ISIZE) at most `trustedAnnouncement`
+    /// bytes goes to libdeflate first when the system has it (2–3× faster, same checks: CRC-32
+    /// and length), into a buffer of the announced size. Everything else — a larger
+    /// announcement, several members, damage, no libdeflate — is inflated by zlib twice: once
+    /// into a 64 kB scratch buffer only to learn the size (and find damage or excess), then
+    /// into a buffer of exactly that size. So memory follows the real content, never a number
+    /// from the file: a 1.5 MB damaged or hostile file costs about what its valid content would.
     ///
     /// - Parameter libdeflate: whether the libdeflate path may be tried (the tests compare both).
     /// - Throws: as `decompress(_:limit:)`.
@@ -59,36 +59,55 @@ public enum Gzip {
         guard !data.isEmpty else { throw GzipError.corrupt("the file is empty") }
         let announced = data.count >= 4 ? data.suffix(4).reversed().reduce(0) { $0 << 8 | Int($1) } : 0
         let plausible = min(announced, data.count * 1032, limit) + 1
-        if libdeflate, isCompressed(data), let fast = LibDeflate.shared?.decompress(data, capacity: plausible) {
+        if libdeflate, isCompressed(data), announced <= trustedAnnouncement,
+           let fast = LibDeflate.shared?.decompress(data, capacity: plausible) {
             guard fast.count <= limit else { throw GzipError.tooLarge(limit: limit) }
             return fast
         }
+        let size = try inflate(data, limit: limit, into: nil)
+        // One byte more than the content, so the last inflate call ends the stream with room to spare.
+        return try [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, count in
+            count = try inflate(data, limit: size, into: UnsafeMutableRawBufferPointer(buffer))
+        }
+    }
+
+    /// The largest ISIZE taken at its word for the libdeflate buffer: above every MNIST and
+    /// Fashion-MNIST file (47 MB of content).
+    static let trustedAnnouncement = 64 << 20
+
+    /// Inflates all of `data` (gzip or zlib, several members joined) and returns the content's
+    /// size; the content goes into `output` when given (which must hold it), else into a small
+    /// scratch buffer and is dropped.
+    ///
+    /// - Throws: `GzipError.corrupt` for damaged or truncated input, `.tooLarge` past `limit`.
+    private static func inflate(_ data: Data, limit: Int, into output: UnsafeMutableRawBufferPointer?) throws -> Int {
         var stream = z_stream()
         // 15 + 32: accept gzip or zlib headers, maximum window.
         guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw GzipError.corrupt("zlib could not start")
         }
         defer { inflateEnd(&stream) }
-
-        // One byte more than the content (`plausible`), so the last inflate call ends the stream
-        // with room to spare; `limit + 1` bytes are enough to tell that the content is too large.
-        var output = [UInt8](repeating: 0, count: max(plausible, min(1 << 16, limit + 1)))
+        let scratch = output == nil ? UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1) : nil
+        defer { scratch?.deallocate() }
         var produced = 0
         try data.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
             stream.next_in = UnsafeMutablePointer(mutating: input.bindMemory(to: Bytef.self).baseAddress!)
             stream.avail_in = uInt(input.count)
             while true {
-                if produced == output.count {
-                    guard output.count <= limit else { throw GzipError.tooLarge(limit: limit) }
-                    output += repeatElement(0, count: min(output.count, limit + 1 - output.count))
+                // Room for one byte past `limit`, so that a larger content shows itself.
+                let room: Int
+                if let output {
+                    room = output.count - produced
+                    stream.next_out = (output.baseAddress! + produced).assumingMemoryBound(to: Bytef.self)
+                } else {
+                    room = scratch!.count
+                    stream.next_out = scratch!.baseAddress!.assumingMemoryBound(to: Bytef.self)
                 }
-                let room = min(output.count - produced, Int(UInt32.max))
-                let status: Int32 = output.withUnsafeMutableBufferPointer { buffer in
-                    stream.next_out = buffer.baseAddress! + produced
-                    stream.avail_out = uInt(room)
-                    return inflate(&stream, Z_NO_FLUSH)
-                }
-                produced += room - Int(stream.avail_out)
+                if room == 0 { throw GzipError.tooLarge(limit: limit) }
+                stream.avail_out = uInt(min(room, Int(UInt32.max)))
+                let offered = Int(stream.avail_out)
+                let status = CLibZ.inflate(&stream, Z_NO_FLUSH)
+                produced += offered - Int(stream.avail_out)
                 if produced > limit { throw GzipError.tooLarge(limit: limit) }
                 switch status {
                 case Z_STREAM_END:
@@ -100,14 +119,13 @@ public enum Gzip {
                 case Z_BUF_ERROR where stream.avail_in == 0:
                     throw GzipError.corrupt("the file is cut short")
                 case Z_BUF_ERROR where stream.avail_out == 0:
-                    continue  // the buffer is full: it grows above
+                    continue  // the buffer is full: the next round finds no room (or scratch is reused)
                 default:
                     let reason = stream.msg.map { String(cString: $0) } ?? "zlib error \(status)"
                     throw GzipError.corrupt(reason)
                 }
             }
         }
-        output.removeSubrange(produced...)
-        return output
+        return produced
     }
 }

@@ -16,6 +16,8 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable, Senda
     case emptyTrainingSet
     /// The data does not fit the network (image size or class count).
     case incompatible(String)
+    /// The layer sizes make more parameters than `MLP.maximumParameterCount`.
+    case tooManyParameters(layerSizes: [Int], count: Int)
 
     public var description: String {
         switch self {
@@ -37,8 +39,19 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable, Senda
             return "the training set is empty; pass a dataset with at least one image"
         case .incompatible(let detail):
             return detail
+        case let .tooManyParameters(sizes, count):
+            let gigabytes = Double(count) * Double(MLP.trainingBytesPerParameter) / 1e9
+            return "a \(sizes.map(String.init).joined(separator: "-")) network has \(grouped(count)) parameters and would need about "
+                + String(format: "%.1f GB", gigabytes) + " to train; gdlab builds networks of at most "
+                + "\(grouped(MLP.maximumParameterCount)) parameters (a 64 MB weights file); use smaller hidden layers such as 32,32"
         }
     }
+}
+
+/// `n` with thousands separators: 8,000,000.
+private func grouped(_ n: Int) -> String {
+    let digits = Array(String(n))
+    return String(digits.enumerated().flatMap { k, c in k > 0 && (digits.count - k) % 3 == 0 ? [",", c] : [c] })
 }
 
 /// One dense layer: `z = a · W + b` for an input row vector `a`.
@@ -81,6 +94,23 @@ public struct MLP: Sendable, Equatable {
     public static let defaultSeed: UInt64 = 80085
     /// The largest layer accepted (keeps every weight matrix well below a gigabyte).
     public static let maximumLayerSize = 16384
+    /// The most weights and biases a network may have: 8,000,000 float64 values fit, with their
+    /// .npy headers, in the 64 MB an .npz may hold (`NPZ.maximumUncompressedBytes`), so every
+    /// network gdlab builds can be saved and loaded again. (784 → 2048 → 2048 → 10 is 5.8 M.)
+    public static let maximumParameterCount = 8_000_000
+    /// Memory per parameter while training, for the message that refuses a network: the
+    /// float64 weights, the float32 copy the fast kernel trains and its gradients, and the
+    /// evaluation buffers: 8 + 4 + 4 bytes, rounded up to 24 for the Double gradients of the
+    /// reference kernel (an estimate for the message, not a measurement).
+    static let trainingBytesPerParameter = 24
+
+    /// Weights and biases of a network with these unit counts (input first).
+    public static func parameterCount(layerSizes: [Int]) -> Int {
+        zip(layerSizes, layerSizes.dropFirst()).reduce(0) { total, pair in
+            let (product, overflow) = pair.0.multipliedReportingOverflow(by: pair.1 + 1)
+            return overflow ? Int.max : min(Int.max - product, total) + product
+        }
+    }
 
     /// The layers, input side first; the last one is the softmax layer.
     public internal(set) var layers: [DenseLayer]
@@ -142,11 +172,16 @@ public struct MLP: Sendable, Equatable {
 
     /// Checks layer sizes without building a network.
     ///
-    /// - Throws: `ConfigurationError.noHiddenLayer` or `.layerSize`.
+    /// - Throws: `ConfigurationError.noHiddenLayer`, `.layerSize`, or `.tooManyParameters`
+    ///   above `maximumParameterCount` (checked before anything is allocated).
     public static func validate(layerSizes: [Int]) throws {
         guard layerSizes.count >= 3 else { throw ConfigurationError.noHiddenLayer }
         for (index, size) in layerSizes.enumerated() where size < 1 || size > maximumLayerSize {
             throw ConfigurationError.layerSize(index: index, value: size)
+        }
+        let count = parameterCount(layerSizes: layerSizes)
+        guard count <= maximumParameterCount else {
+            throw ConfigurationError.tooManyParameters(layerSizes: layerSizes, count: count)
         }
     }
 

@@ -15,6 +15,10 @@ public enum NPZError: Error, CustomStringConvertible, Equatable, Sendable {
     case badArray(name: String, reason: String)
     /// Arrays are missing, extra, or do not chain into a network.
     case badNetwork(String)
+    /// The file exists but cannot be read (permissions, an I/O error).
+    case unreadable(path: String, reason: String)
+    /// A ZIP member is stored in a way gdlab does not read (bzip2, LZMA, …, or encrypted).
+    case unsupportedMember(name: String, detail: String)
 
     public var description: String {
         switch self {
@@ -23,10 +27,29 @@ public enum NPZError: Error, CustomStringConvertible, Equatable, Sendable {
         case .tooLarge(let detail):
             return "the weights file is too large (\(detail)); it is not a gdlab network — pass a file written by `lab q2-train --save`"
         case let .badArray(name, reason):
-            return "array '\(name)' in the .npz: \(reason); save the weights again with float64 arrays (numpy.savez)"
+            return "array '\(name)' in the .npz: \(reason); \(Self.advice(for: reason))"
         case .badNetwork(let detail):
             return "the .npz does not describe a network: \(detail)"
+        case let .unreadable(path, reason):
+            return "cannot read '\(path)': \(reason); check the path and that the file is readable (ls -l)"
+        case let .unsupportedMember(name, detail):
+            return "array '\(name)' in the .npz is \(detail), which gdlab does not read; save the weights with numpy.savez "
+                + "or numpy.savez_compressed (stored or deflate, no password)"
         }
+    }
+
+    /// What to do about a bad array: the remedy that fits the reason.
+    static func advice(for reason: String) -> String {
+        if reason.hasPrefix("fortran_order") {
+            return "save C-ordered arrays: numpy.savez(file, w1=numpy.ascontiguousarray(w1), …)"
+        }
+        if reason.contains("diverged") {
+            return "train again (a smaller --lr such as 0.003 keeps the weights finite) and save that run"
+        }
+        if reason.hasPrefix("dtype") {
+            return "save float64 arrays: numpy.savez(file, w1=w1.astype(numpy.float64), …)"
+        }
+        return "save the weights again with float64 arrays (numpy.savez)"
     }
 }
 
@@ -93,29 +116,33 @@ public enum NPZ {
     ///
     /// - Throws: `NPZError` saying exactly what is wrong.
     public static func decode(contentsOf url: URL) throws -> MLP {
+        let shown = url.relativePath
         // A folder opens for reading on Linux, and FileHandle.readData(ofLength:) then traps.
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw NPZError.notAnArchive("'\(url.path)' is a folder")
+            throw NPZError.notAnArchive("'\(shown)' is a folder")
         }
         // Opening a pipe would block until something writes to it: only regular files are weights.
         if FileManager.default.fileExists(atPath: url.path),
            (try? FileManager.default.attributesOfItem(atPath: url.path)[.type]) as? FileAttributeType != .typeRegular {
-            throw NPZError.notAnArchive("'\(url.path)' is not a regular file (a pipe or a device?)")
+            throw NPZError.notAnArchive("'\(shown)' is not a regular file (a pipe or a device?)")
         }
-        guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw NPZError.notAnArchive("'\(url.path)' cannot be opened")
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw NPZError.unreadable(path: shown, reason: errno == ENOENT ? "no such file" : String(cString: strerror(errno)))
         }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         let signature = (try? handle.read(upToCount: 4)) ?? Data()
-        try? handle.close()
         guard signature.count == 4, signature.prefix(2) == Data("PK".utf8) else {
-            throw NPZError.notAnArchive("'\(url.path)' does not start with a ZIP signature")
+            throw NPZError.notAnArchive("'\(shown)' does not start with a ZIP signature")
         }
+        try checkMembers(handle)
+        try? handle.close()
         let archive: Archive
         do {
             archive = try Archive(url: url, accessMode: .read)
         } catch {
-            throw NPZError.notAnArchive("the ZIP directory of '\(url.path)' cannot be read")
+            throw NPZError.notAnArchive("the ZIP directory of '\(shown)' cannot be read")
         }
         return try decode(archive)
     }
@@ -140,6 +167,45 @@ public enum NPZ {
         }
         defer { try? FileManager.default.removeItem(at: url) }
         return try decode(contentsOf: url)
+    }
+
+    /// Reads the ZIP central directory (found from the end-of-directory record in the last
+    /// 64 kB) and refuses members gdlab cannot inflate — compression other than stored (0) or
+    /// deflate (8), or encryption — by name, before ZIPFoundation reports them as damage.
+    /// Anything it cannot make sense of is left for ZIPFoundation to report.
+    private static func checkMembers(_ handle: FileHandle) throws {
+        guard let size = try? handle.seekToEnd(), size >= 22 else { return }
+        let tailLength = min(size, 65_557)
+        guard (try? handle.seek(toOffset: size - tailLength)) != nil,
+              let tail = try? handle.read(upToCount: Int(tailLength)) else { return }
+        let bytes = [UInt8](tail)
+        func word(_ b: [UInt8], _ at: Int) -> Int { Int(b[at]) | Int(b[at + 1]) << 8 }
+        func long(_ b: [UInt8], _ at: Int) -> Int { word(b, at) | word(b, at + 2) << 16 }
+        guard let end = stride(from: bytes.count - 22, through: 0, by: -1).first(where: {
+            bytes[$0] == 0x50 && bytes[$0 + 1] == 0x4B && bytes[$0 + 2] == 5 && bytes[$0 + 3] == 6
+        }) else { return }
+        let (directorySize, directoryOffset) = (long(bytes, end + 12), long(bytes, end + 16))
+        guard directorySize <= 1 << 20, directoryOffset + directorySize <= Int(size),
+              (try? handle.seek(toOffset: UInt64(directoryOffset))) != nil,
+              let directory = (try? handle.read(upToCount: directorySize)).map({ [UInt8]($0) }),
+              directory.count == directorySize else { return }
+        let methods = [1: "shrunk", 6: "imploded", 9: "compressed with deflate64", 12: "compressed with bzip2",
+                       14: "compressed with LZMA", 93: "compressed with Zstandard", 95: "compressed with xz",
+                       98: "compressed with PPMd"]
+        var at = 0
+        while at + 46 <= directory.count, long(directory, at) == 0x0201_4B50 {
+            let (flags, method) = (word(directory, at + 8), word(directory, at + 10))
+            let nameLength = word(directory, at + 28)
+            let next = at + 46 + nameLength + word(directory, at + 30) + word(directory, at + 32)
+            guard next <= directory.count else { return }
+            let path = String(decoding: directory[at + 46 ..< at + 46 + nameLength], as: UTF8.self)
+            let name = path.hasSuffix(".npy") ? String(path.dropLast(4)) : path
+            if flags & 1 != 0 { throw NPZError.unsupportedMember(name: name, detail: "encrypted") }
+            if method != 0 && method != 8 {
+                throw NPZError.unsupportedMember(name: name, detail: (methods[method] ?? "compressed") + " (ZIP method \(method))")
+            }
+            at = next
+        }
     }
 
     private static func decode(_ archive: Archive) throws -> MLP {
@@ -246,7 +312,7 @@ public enum NPZ {
             throw NPZError.badArray(name: name, reason: "dtype is '\(descr)', not float64 '<f8'")
         }
         guard case .bool(let fortran) = fields["fortran_order"], !fortran else {
-            throw NPZError.badArray(name: name, reason: "fortran_order must be False (C order)")
+            throw NPZError.badArray(name: name, reason: "fortran_order must be False (C order), but this array is in Fortran order")
         }
         guard case .tuple(let shape) = fields["shape"] else {
             throw NPZError.badArray(name: name, reason: "shape is not a tuple of integers")
@@ -277,7 +343,7 @@ public enum NPZ {
             for b in 0 ..< 8 { bits |= UInt64(bytes[dataStart + 8 * k + b]) << (8 * b) }
             values[k] = Double(bitPattern: bits)
             guard values[k].isFinite else {
-                throw NPZError.badArray(name: name, reason: "entry \(k) is \(values[k]); the weights come from a diverged run")
+                throw NPZError.badArray(name: name, reason: "entry \(k) is \(values[k]): the weights come from a diverged run")
             }
         }
         return ParsedArray(shape: shape, values: values)

@@ -152,11 +152,13 @@ final class HostileInputTests: XCTestCase {
             ("$HOME", .writes("work/$HOME")),
             ("ausgabe-ü-日本-🙂", .writes("work/ausgabe-ü-日本-🙂")),
             ("trailing-slash///", .writes("work/trailing-slash")),
-            ("file.txt", .fails("lab: cannot write '\(regularFile.path)': it exists and is not a folder; choose a folder you can write to", 1)),
-            ("file.txt/sub", .fails("lab: cannot write '\(regularFile.path)/sub': the folder cannot be created; choose a folder you can write to", 1)),
-            (long, .fails("lab: cannot write '\(work.path)/\(long)': the folder cannot be created; choose a folder you can write to", 1)),
+            ("file.txt", .fails("lab: cannot write 'file.txt': it exists and is not a folder; choose a folder you can write to", 1)),
+            ("file.txt/sub", .fails("lab: cannot write 'file.txt/sub': the folder cannot be created; choose a folder you can write to", 1)),
+            (long, .fails("lab: cannot write '\(long)': the folder cannot be created; choose a folder you can write to", 1)),
             ("/proc/gdlab-out", .fails("lab: cannot write '/proc/gdlab-out': the folder cannot be created; choose a folder you can write to", 1)),
             ("/dev/null", .fails("lab: cannot write '/dev/null': it exists and is not a folder; choose a folder you can write to", 1)),
+            // Paths are quoted as given, with control characters escaped so the message stays one line.
+            ("file.txt/new\nline\u{1}", .fails("lab: cannot write 'file.txt/new\\nline\\u{01}': the folder cannot be created; choose a folder you can write to", 1)),
             ("", .fails("lab: --out is empty; pass a folder such as --out plots (see 'lab help')", 64)),
         ]
         for (out, expectation) in cases {

@@ -92,7 +92,7 @@ final class FuzzRegressionTests: XCTestCase {
              "not a NumPy .npz file ('\(directory.path)' is a folder); pass a file written by `lab q2-train --save` or numpy.savez"),
             (".npz path that is missing",
              { _ = try NPZ.decode(contentsOf: missing) },
-             "not a NumPy .npz file ('\(missing.path)' cannot be opened); pass a file written by `lab q2-train --save` or numpy.savez"),
+             "cannot read '\(missing.path)': no such file; check the path and that the file is readable (ls -l)"),
         ]
 
         for (name, run, expected) in cases {

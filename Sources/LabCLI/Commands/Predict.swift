@@ -63,12 +63,26 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
+        if let saveInput {
+            // Checked before any image is read or a model trained.
+            for index in images.indices {
+                let url = Self.inputURL(saveInput, for: images[index], index: index, all: images)
+                do {
+                    try AtomicFile.prepareDestination(url)
+                } catch {
+                    throw LabError.failed("--save-input: \(error)")
+                }
+            }
+        }
         let inputs = try images.map { try Self.prepare($0, inversion: invert.inversion) }
         let model = try Self.model(network: network.settings, data: data.settings)
         var files: [String] = []
         var results: [ImageResult] = []
         for (k, input) in inputs.enumerated() {
             let pass = model.network.forward(input.digit.pixels.map { Double($0) * network.settings.scaling.factor })
+            guard pass.probabilities.allSatisfy(\.isFinite) else {
+                throw LabError.failed(model.unusable(on: input.path))
+            }
             var result = ImageResult(
                 file: input.path, prediction: pass.prediction, predictedName: model.classNames[pass.prediction],
                 probabilities: pass.probabilities, inverted: input.digit.inverted,
@@ -177,6 +191,19 @@ struct Predict: ParsableCommand {
         var network: MLP
         var classNames: [String]
         var description: String
+        /// The weights file (`--load`) or the cache file it came from.
+        var file: String
+        var cached = false
+
+        /// Why a non-finite output (overflow from weights that are finite but huge) ends the run.
+        func unusable(on image: String) -> String {
+            let largest = network.layers.lazy.flatMap(\.weights).map(\.magnitude).max() ?? 0
+            let what = "the weights in '\(file)' give non-finite class probabilities for '\(image)' (largest |weight| "
+                + "\(NumberFormat.number(largest))): they are unusable"
+            return cached
+                ? what + "; delete that cached model and run lab predict again to retrain it"
+                : what + "; train them again, e.g. lab q2-train --save weights.npz, and pass that file to --load"
+        }
     }
 
     /// The --load weights, or the default model from the cache (trained and cached when absent).
@@ -188,13 +215,15 @@ struct Predict: ParsableCommand {
                 throw LabError.failed("\(path) takes \(loaded.inputCount) inputs, but a prepared digit has 784 (28×28); use weights trained on MNIST")
             }
             return Model(network: loaded, classNames: kind.classNames,
-                         description: "\(path) (\(Q2Format.layers(loaded.layerSizes)), \(Q2Format.scaling(network.scaling)))")
+                         description: "\(path) (\(Q2Format.layers(loaded.layerSizes)), \(Q2Format.scaling(network.scaling)))",
+                         file: path)
         }
         let settings = ModelCache.settings(network: network, dataset: data.dataset)
         let url = ModelCache.url(for: settings)
         if let cached = try? NPZ.decode(contentsOf: url), cached.layerSizes == [784] + network.hiddenSizes + [10] {
             return Model(network: cached, classNames: kind.classNames,
-                         description: "the default \(kind.displayName) model (\(Q2Format.layers(cached.layerSizes)), \(Q2Format.scaling(network.scaling))), cached at \(url.path)")
+                         description: "the default \(kind.displayName) model (\(Q2Format.layers(cached.layerSizes)), \(Q2Format.scaling(network.scaling))), cached at \(url.path)",
+                         file: url.path, cached: true)
         }
         Console.error("no --load: training the default \(kind.displayName) model once (η = 0.003, 3 epochs); it is cached in \(url.path) for next time")
         var full = settings
@@ -208,7 +237,8 @@ struct Predict: ParsableCommand {
         }
         try Q2Network.save(trained.network, to: url.path)
         return Model(network: trained.network, classNames: kind.classNames,
-                     description: "the default \(kind.displayName) model (\(Q2Format.layers(trained.network.layerSizes)), test accuracy \(Q2Format.percent(trained.after.testAccuracy))), trained now and cached at \(url.path)")
+                     description: "the default \(kind.displayName) model (\(Q2Format.layers(trained.network.layerSizes)), test accuracy \(Q2Format.percent(trained.after.testAccuracy))), trained now and cached at \(url.path)",
+                     file: url.path, cached: true)
     }
 }
 

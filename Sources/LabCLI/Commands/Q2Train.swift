@@ -27,6 +27,7 @@ struct Q2Train: ParsableCommand {
     func run() throws {
         if output.explain { return try Presenter.explain(Self.worksheet) }
         let settings = Settings(data: data.settings, network: network.settings, training: training.settings)
+        if let save = training.save { try Q2Network.prepareSave(save) }
         let loaded = try Q2Data.load(settings.data)
         let result = try Self.trainInteractively(settings, data: loaded, save: training.save)
         var saved: [String] = []

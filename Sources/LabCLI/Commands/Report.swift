@@ -38,6 +38,7 @@ struct Report: ParsableCommand {
     }
 
     func run() throws {
+        if let save = training.save { try Q2Network.prepareSave(save) }
         let progress = ReportProgress()
         let folder: ReportFolder
         do {

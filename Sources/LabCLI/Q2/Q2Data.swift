@@ -70,7 +70,7 @@ final class DownloadReporter: @unchecked Sendable {
             let amount = String(format: "%.1f MB", Double(bytes) / 1e6)
                 + (expected.map { String(format: " of %.1f MB", Double($0) / 1e6) } ?? "")
             if Console.stderrIsTerminal {
-                FileHandle.standardError.write(Data("\r  \(file): \(amount)\u{1B}[K".utf8))
+                Console.write("\r  \(file): \(amount)\u{1B}[K")
                 barOpen = true
             } else {
                 Console.error("  \(file): \(amount)")
@@ -85,7 +85,7 @@ final class DownloadReporter: @unchecked Sendable {
     }
 
     private func endBar() {
-        if barOpen { FileHandle.standardError.write(Data("\n".utf8)) }
+        if barOpen { Console.write("\n") }
         barOpen = false
     }
 }
@@ -149,6 +149,20 @@ enum Q2Network {
             try AtomicFile.write(try NPZ.encode(network), to: URL(fileURLWithPath: path))
         } catch {
             throw LabError.failed("cannot write the weights to \(path): \(error)")
+        }
+    }
+
+    /// Checks before training that `--save path` (and its `.partial.npz`) can be written: the
+    /// folder is created if needed and must be writable, and neither name may be a folder, a
+    /// device, a FIFO or a socket.
+    ///
+    /// - Throws: `LabError.failed` naming the problem.
+    static func prepareSave(_ path: String) throws {
+        do {
+            try AtomicFile.prepareDestination(URL(fileURLWithPath: path))
+            try AtomicFile.checkDestination(URL(fileURLWithPath: partialPath(for: path)))
+        } catch {
+            throw LabError.failed("--save: \(error)")
         }
     }
 

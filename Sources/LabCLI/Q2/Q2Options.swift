@@ -103,15 +103,38 @@ struct Q2DataOptions: ParsableArguments {
     }
 }
 
-/// Hidden layer sizes typed as `32,32` (also `32 32` or `64`).
+/// Hidden layer sizes typed as `32,32` (also `32 32` or `64`): whole numbers separated by one
+/// comma or by spaces. Anything else (`32,`, `,32`, `32;32`, `32,,32`, `32,x`) is refused with
+/// the reason, so a typo never silently becomes a different network.
 struct HiddenSizes: ExpressibleByArgument, Sendable, Equatable {
     var sizes: [Int]
 
+    init(sizes: [Int]) { self.sizes = sizes }
+
     init?(argument: String) {
-        let parts = argument.split(whereSeparator: { $0 == "," || $0 == " " || $0 == ";" })
-        let sizes = parts.compactMap { Int($0) }
-        guard !parts.isEmpty, sizes.count == parts.count else { return nil }
+        guard let sizes = try? Self.parse(argument) else { return nil }
         self.sizes = sizes
+    }
+
+    /// The sizes in `text`, or why it is not a list of sizes.
+    static func parse(_ text: String) throws -> [Int] {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw ValidationError("--hidden is empty; pass layer sizes such as --hidden 32,32") }
+        // Commas separate; spaces around them (or instead of them) are allowed.
+        let fields = trimmed.contains(",")
+            ? trimmed.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            : trimmed.split(separator: " ").map(String.init)
+        var sizes: [Int] = []
+        for field in fields {
+            guard !field.isEmpty else {
+                throw ValidationError("it has an empty layer (a stray comma); pass sizes separated by single commas, e.g. --hidden 32,32")
+            }
+            guard field.allSatisfy({ $0.isASCII && $0.isNumber }), let size = Int(field) else {
+                throw ValidationError("'\(field)' is not a whole number of units; pass sizes separated by commas, e.g. --hidden 32,32")
+            }
+            sizes.append(size)
+        }
+        return sizes
     }
 
     var defaultValueDescription: String { sizes.map(String.init).joined(separator: ",") }
@@ -119,8 +142,9 @@ struct HiddenSizes: ExpressibleByArgument, Sendable, Equatable {
 
 /// `--hidden`, `--seed`, `--raw-pixels`, `--load`.
 struct Q2NetworkOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Hidden layer sizes, comma-separated (default 32,32; 1…\(MLP.maximumLayerSize) units each).",
-                                valueName: "n,n"))
+    @Option(help: ArgumentHelp("Hidden layer sizes, comma-separated (default 32,32; 1…\(MLP.maximumLayerSize) units each, at most \(Q2Format.count(MLP.maximumParameterCount)) parameters in all).",
+                                valueName: "n,n"),
+            transform: { HiddenSizes(sizes: try HiddenSizes.parse($0)) })
     var hidden: HiddenSizes?
 
     @Option(help: "Seed of the weight initialisation N(0, 1/max(n_in, n_out)) (and of --shuffle).")
@@ -145,6 +169,13 @@ struct Q2NetworkOptions: ParsableArguments {
             }
             guard sizes.count <= 16 else {
                 throw ValidationError("--hidden has \(sizes.count) layers; at most 16 are supported, try --hidden 32,32")
+            }
+            // Refused before any data is read or memory allocated (both datasets: 784 inputs, 10 classes).
+            let layerSizes = [MLP.homeworkLayerSizes[0]] + sizes + [MLP.homeworkLayerSizes.last!]
+            do {
+                try MLP.validate(layerSizes: layerSizes)
+            } catch {
+                throw ValidationError("--hidden \(sizes.map(String.init).joined(separator: ",")): \(error)")
             }
         }
         if let load { try Q2Check.path(load, "--load", example: "weights.npz") }

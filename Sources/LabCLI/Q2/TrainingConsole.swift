@@ -40,7 +40,7 @@ final class TrainingConsole {
                 lastDraw = now
                 let width = 24, filled = Int((fraction * Double(width)).rounded(.down))
                 let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-                FileHandle.standardError.write(Data("\r[\(bar)] \(String(format: "%3.0f", 100 * fraction)) %  \(status)\u{1B}[K".utf8))
+                Console.write("\r[\(bar)] \(String(format: "%3.0f", 100 * fraction)) %  \(status)\u{1B}[K")
                 barOpen = true
             } else if p.samplesInEpoch >= nextLineAt || p.samplesInEpoch == p.epochSize {
                 Console.error(status)
@@ -59,7 +59,7 @@ final class TrainingConsole {
 
     /// Ends an open progress bar line (before other output or an error).
     func endBar() {
-        if barOpen { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if barOpen { Console.write("\r\u{1B}[K") }
         barOpen = false
     }
 }

@@ -60,9 +60,9 @@ struct PNGImage: Equatable, Sendable {
     /// - Throws: `PNGError` naming the file: missing, a folder, unreadable, too large, empty,
     ///   not a PNG, over `maximumPixels`, or damaged.
     static func read(contentsOf url: URL, as layout: Layout, background: UInt8 = 255) throws -> PNGImage {
-        let path = url.path
+        let path = url.relativePath  // as the user gave it, for messages
         var status = stat()
-        guard stat(path, &status) == 0 else {
+        guard stat(url.path, &status) == 0 else {
             if errno == ENOENT || errno == ENOTDIR { throw PNGError.missingFile(path) }
             throw PNGError.unreadable(path, reason: String(cString: strerror(errno)))
         }
@@ -74,11 +74,13 @@ struct PNGImage: Equatable, Sendable {
         if Int(status.st_size) > maximumFileBytes {
             throw PNGError.fileTooLarge(path, bytes: Int(status.st_size), limit: maximumFileBytes)
         }
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw PNGError.unreadable(path, reason: String(cString: strerror(errno))) }
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try FileHandle(fileDescriptor: fd, closeOnDealloc: true).readToEnd() ?? Data()
         } catch {
-            throw PNGError.unreadable(path, reason: (error as NSError).localizedDescription)
+            throw PNGError.unreadable(path, reason: Self.reason(error))
         }
         return try decode(data, as: layout, background: background, name: path)
     }
@@ -106,6 +108,18 @@ struct PNGImage: Equatable, Sendable {
             // before libpng finds the pixel data missing.
             if let bits = bitsPerPixel(data), width * height * bits / 8 > data.count * maximumExpansion {
                 throw PNGError.tooShort(name, bytes: data.count, width: width, height: height)
+            }
+            // libpng inflates the whole IDAT stream, also what lies beyond the last row: 3 MB of
+            // compressed zeros after a 28×28 image cost 14 s. Compressed pixel data never needs
+            // much more than the raw rows (deflate's worst case is stored blocks, 5 bytes per
+            // 64 kB), so a stream far larger than that is refused before inflating anything.
+            if let bits = bitsPerPixel(data) {
+                let rows = height * ((width * bits + 7) / 8 + 1) + 8 * (height + 8)  // + Adam7's extra filter bytes
+                let allowed = rows + rows / 8 + 4096
+                let compressed = imageDataBytes(data)
+                if compressed > allowed {
+                    throw PNGError.excessImageData(name, compressed: compressed, allowed: allowed, width: width, height: height)
+                }
             }
         }
 
@@ -139,6 +153,18 @@ struct PNGImage: Equatable, Sendable {
         }
     }
 
+    /// Why a read failed, as a clause: the POSIX reason when there is one ("Permission denied"),
+    /// else Foundation's sentence without its final period.
+    private static func reason(_ error: Error) -> String {
+        let nsError = error as NSError
+        if let posix = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(posix.code)))
+        }
+        var text = nsError.localizedDescription
+        while text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+
     /// libpng's own limit on a side (PNG_USER_WIDTH_MAX / PNG_USER_HEIGHT_MAX).
     static let maximumSide = 1_000_000
 
@@ -155,6 +181,21 @@ struct PNGImage: Equatable, Sendable {
         let depths: Set<Int> = type == 0 ? [1, 2, 4, 8, 16] : type == 3 ? [1, 2, 4, 8] : [8, 16]
         guard let count = channels[type], depths.contains(depth) else { return nil }
         return count * depth
+    }
+
+    /// The total length of the IDAT chunks, walking the chunk list up to IEND (or as far as the
+    /// bytes go; a damaged list is left for libpng to report).
+    private static func imageDataBytes(_ data: Data) -> Int {
+        let bytes = data.startIndex
+        var at = 8, total = 0
+        while at + 8 <= data.count {
+            let length = (0 ..< 4).reduce(0) { $0 << 8 | Int(data[bytes + at + $1]) }
+            let type = data[bytes + at + 4 ..< bytes + at + 8]
+            if type.elementsEqual(Array("IDAT".utf8)) { total += length }
+            if type.elementsEqual(Array("IEND".utf8)) { break }
+            at += 12 + length
+        }
+        return total
     }
 
     /// Width and height from the IHDR chunk, which must follow the signature.
@@ -279,6 +320,7 @@ enum PNGError: Error, CustomStringConvertible, Equatable {
     case tooManyPixels(String, width: Int, height: Int, limit: Int)
     case zeroSize(String, width: Int, height: Int)
     case tooShort(String, bytes: Int, width: Int, height: Int)
+    case excessImageData(String, compressed: Int, allowed: Int, width: Int, height: Int)
     case corrupt(String, detail: String)
     case encodingFailed(String)
 
@@ -303,6 +345,9 @@ enum PNGError: Error, CustomStringConvertible, Equatable {
             return "'\(name)' says it is \(width)×\(height) pixels: an image needs at least one pixel; save it again"
         case let .tooShort(name, bytes, width, height):
             return "'\(name)' is a damaged PNG: its \(bytes) bytes cannot hold the \(width)×\(height) pixels its header announces; save the image again"
+        case let .excessImageData(name, compressed, allowed, width, height):
+            return "'\(name)' is a damaged or hostile PNG: it carries \(compressed) bytes of compressed image data, "
+                + "more than its \(width)×\(height) pixels can need (at most \(allowed)); save the image again"
         case let .corrupt(name, detail):
             return "'\(name)' is a damaged PNG (libpng: \(detail)); save the image again"
         case .encodingFailed(let detail):

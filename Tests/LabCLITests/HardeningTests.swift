@@ -1,0 +1,284 @@
+// Regression tests for issue 10 ("Hardening, round 2"), each through the real `lab` binary and
+// named after its case: the standard descriptors (closed, full, unwritable), non-finite
+// predictions, the network-size limit and `--hidden` parsing, destinations that are not files,
+// the model cache, downloads that write nothing outside the cache, and the messages.
+
+import CLibZ
+import Foundation
+@testable import LabCLI
+@testable import MNISTNet
+import XCTest
+
+final class HardeningTests: Q2TestCase {
+    /// Runs `script` with `/bin/sh -c` in the test folder, `$LAB` naming the binary (for
+    /// redirections such as `>&-` and `2>/dev/full`, which `Process` cannot express).
+    func shell(_ script: String, environment: [String: String] = [:], timeout: TimeInterval = 600) throws -> LabOutput {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        var env = ProcessInfo.processInfo.environment
+        env["LAB"] = try LabProcess.executable().path
+        env["XDG_CACHE_HOME"] = folder.appendingPathComponent("cache").path
+        for (key, value) in environment { env[key] = value.isEmpty ? nil : value }
+        process.environment = env
+        process.currentDirectoryURL = folder
+        let out = folder.appendingPathComponent(".shell-out-\(UUID().uuidString)")
+        let err = folder.appendingPathComponent(".shell-err-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: out)
+            try? FileManager.default.removeItem(at: err)
+        }
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        let timedOut = process.isRunning
+        if timedOut { process.terminate(); process.waitUntilExit() }
+        return LabOutput(stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                         stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "",
+                         status: process.terminationStatus, timedOut: timedOut)
+    }
+
+    /// A 112×112 PNG of a dark stroke on white paper.
+    func writeDigitImage(_ name: String) throws -> URL {
+        let side = 112
+        var pixels = [UInt8](repeating: 255, count: side * side)
+        for y in 20 ..< 92 { for x in 50 ..< 62 { pixels[y * side + x] = 0 } }
+        let url = folder.appendingPathComponent(name)
+        try PNGImage(width: side, height: side, layout: .gray, pixels: pixels).pngData().write(to: url)
+        return url
+    }
+
+    /// A 784-32-10 network whose every weight is `value`, as an .npz.
+    func writeWeights(_ name: String, value: Double) throws -> URL {
+        let network = MLP(layers: [
+            DenseLayer(inputCount: 784, outputCount: 32, weights: .init(repeating: value, count: 784 * 32),
+                       biases: .init(repeating: 0, count: 32)),
+            DenseLayer(inputCount: 32, outputCount: 10, weights: (0 ..< 320).map { $0 % 2 == 0 ? value : -value },
+                       biases: .init(repeating: 0, count: 10)),
+        ])
+        let url = folder.appendingPathComponent(name)
+        try NPZ.encode(network).write(to: url)
+        return url
+    }
+
+    // MARK: - 1. Non-finite outputs
+
+    func testHugeFiniteWeightsAreUnusableNotACrash() throws {
+        _ = try writeDigitImage("digit.png")
+        _ = try writeWeights("huge.npz", value: 1e308)
+        for json in [false, true] {
+            let output = try run(["predict", "digit.png", "--load", "huge.npz"] + (json ? ["--json"] : []))
+            assertOneLineFailure(output, status: 1, containing: "non-finite class probabilities")
+            XCTAssertTrue(output.stderr.contains("unusable"), output.stderr)
+            XCTAssertFalse(output.stdout.contains("nan"), "no prediction is printed: \(output.stdout)")
+        }
+    }
+
+    // MARK: - 3, 9, 12. Standard descriptors
+
+    func testStderrThatCannotBeWrittenDoesNotStopTrainingOrSaving() throws {
+        for redirect in ["2>/dev/full", "2>&-"] {
+            let output = try shell(
+                "\"$LAB\" q2-train --data-dir '\(mnist!)' --train-limit 1000 --epochs 1 --save w.npz --out figs \(redirect)")
+            XCTAssertEqual(output.status, 0, "\(redirect): \(output.stderr)")
+            XCTAssertNoThrow(try NPZ.decode(contentsOf: folder.appendingPathComponent("w.npz")), redirect)
+            try FileManager.default.removeItem(at: folder.appendingPathComponent("w.npz"))
+        }
+    }
+
+    func testStdoutWriteErrorsAreReported() throws {
+        for arguments in ["q1a --out figs", "q1a --json --out figs"] {
+            let output = try shell("\"$LAB\" \(arguments) > /dev/full")
+            assertOneLineFailure(output, status: 1, containing: "cannot write the results to standard output (No space left on device)")
+        }
+    }
+
+    func testClosedStdoutAtStartStillDrawsEveryFigure() throws {
+        for attempt in 1 ... 6 {
+            let output = try shell("\"$LAB\" q1a --out figs\(attempt) >&-")
+            XCTAssertEqual(output.status, 0, "run \(attempt): \(output.stderr)")
+            _ = try PNGCheck.check(folder.appendingPathComponent("figs\(attempt)/q1a-descent.png"), width: 900, height: 600)
+        }
+    }
+
+    // MARK: - 17. File names that are not UTF-8
+
+    func testNonUTF8FileNameIsNamedNotReportedMissing() throws {
+        _ = try writeDigitImage("digit.png")
+        let output = try shell("f=$(printf 'd\\351.png'); cp digit.png \"$f\" && \"$LAB\" predict \"$f\"")
+        assertOneLineFailure(output, status: 64, containing: "is not valid UTF-8")
+        XCTAssertFalse(output.stderr.contains("does not exist"), output.stderr)
+    }
+
+    // MARK: - 4. Network size, and --hidden parsing
+
+    func testNetworkAboveTheParameterLimitIsRefusedUpFront() throws {
+        for hidden in ["16384,16384", "16384,16384,16384,16384"] {
+            let output = try run(["q2-train", "--data-dir", "/nonexistent", "--hidden", hidden], timeout: 30)
+            assertOneLineFailure(output, status: 64, containing: "parameters and would need about")
+            XCTAssertTrue(output.stderr.contains("at most 8,000,000 parameters"), output.stderr)
+        }
+        let size = try run(["q2-init", "--hidden", "2048,2048", "--json", "--out", "figs"])
+        XCTAssertEqual(size.status, 0, "5.8 M parameters are within the limit: \(size.stderr)")
+    }
+
+    func testHiddenSizesWithStrayOrWrongSeparatorsAreRefused() throws {
+        for text in ["32,", ",32", "32;32", "32,,32", "32,x", ""] {
+            let output = try run(["q2-init", "--hidden", text, "--out", "figs"], timeout: 30)
+            assertOneLineFailure(output, status: 64, containing: "--hidden")
+        }
+        for text in ["32,32", "32, 32", "32 32", "64"] {
+            XCTAssertEqual(try HiddenSizes.parse(text), text == "64" ? [64] : [32, 32], text)
+        }
+    }
+
+    // MARK: - 5, 14. Destinations
+
+    /// A Unix-domain socket bound at `path` (closed again; the name stays).
+    private func makeSocket(_ path: String) throws {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (k, byte) in path.utf8.enumerated() where k < raw.count - 1 { raw[k] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        XCTAssertEqual(bound, 0, "bind \(path)")
+    }
+
+    private func fileType(_ name: String) -> mode_t {
+        var status = stat()
+        guard lstat(folder.appendingPathComponent(name).path, &status) == 0 else { return 0 }
+        return status.st_mode & S_IFMT
+    }
+
+    func testSaveRefusesDevicesFIFOsSocketsAndFoldersBeforeTraining() throws {
+        XCTAssertEqual(mkfifo(folder.appendingPathComponent("fifo.npz").path, 0o644), 0)
+        try makeSocket(folder.appendingPathComponent("socket.npz").path)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("dir"), withIntermediateDirectories: true)
+        var targets: [(String, mode_t)] = [("fifo.npz", S_IFIFO), ("socket.npz", S_IFSOCK), ("dir", S_IFDIR)]
+        // A copy of /dev/null (major 1, minor 3; only root may make one); the real one is never a target.
+        if mknod(folder.appendingPathComponent("null.npz").path, S_IFCHR | 0o666, dev_t((1 << 8) | 3)) == 0 {
+            targets.append(("null.npz", S_IFCHR))
+        }
+        for (name, type) in targets {
+            let output = try run(["q2-train", "--data-dir", mnist, "--train-limit", "100", "--epochs", "1", "--save", name,
+                                  "--out", "figs"])
+            assertOneLineFailure(output, status: 1, containing: "--save: cannot write '\(name)'")
+            XCTAssertEqual(fileType(name), type, "\(name) was replaced")
+        }
+        // `folder/` that does not exist: no file named `new` appears.
+        let slash = try run(["q2-train", "--data-dir", mnist, "--train-limit", "100", "--epochs", "1", "--save", "new/",
+                             "--out", "figs"])
+        assertOneLineFailure(slash, status: 1, containing: "it names a folder (it ends with '/')")
+        XCTAssertEqual(fileType("new"), 0, "a file named 'new' was created")
+        // --save-input onto a FIFO named like a PNG.
+        _ = try writeDigitImage("digit.png")
+        XCTAssertEqual(mkfifo(folder.appendingPathComponent("seen.png").path, 0o644), 0)
+        let input = try run(["predict", "digit.png", "--load", try writeWeights("w.npz", value: 0.01).path,
+                             "--save-input", "seen.png"])
+        assertOneLineFailure(input, status: 1, containing: "it is a FIFO")
+        XCTAssertEqual(fileType("seen.png"), S_IFIFO)
+    }
+
+    func testSaveOverASymbolicLinkReplacesTheLinkNotItsTarget() throws {
+        let target = folder.appendingPathComponent("target.npz")
+        try Data("keep".utf8).write(to: target)
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("link.npz").path,
+                                                   withDestinationPath: "target.npz")
+        let output = try run(["q2-train", "--data-dir", mnist, "--train-limit", "100", "--epochs", "1", "--save", "link.npz",
+                              "--out", "figs"])
+        XCTAssertEqual(output.status, 0, output.stderr)
+        XCTAssertEqual(fileType("link.npz"), S_IFREG)
+        XCTAssertEqual(try Data(contentsOf: target), Data("keep".utf8))
+        XCTAssertNoThrow(try NPZ.decode(contentsOf: folder.appendingPathComponent("link.npz")))
+    }
+
+    func testSaveFolderIsCheckedBeforeTraining() throws {
+        try Data().write(to: folder.appendingPathComponent("afile"))
+        let output = try run(["q2-train", "--data-dir", mnist, "--train-limit", "2000", "--epochs", "1",
+                              "--save", "afile/w.npz", "--out", "figs"])
+        // One line and nothing else: no progress line, so training never started.
+        assertOneLineFailure(output, status: 1, containing: "cannot write 'afile': it exists and is not a folder")
+    }
+
+    func testSaveRemovesStaleTemporariesInItsFolder() throws {
+        let sub = folder.appendingPathComponent("sub")
+        try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+        // pid 2^22 + 1 is above Linux's largest pid, so its writer is certainly gone.
+        let stale = sub.appendingPathComponent(".gdlab-tmp-4194305-1-w.npz")
+        try Data("half".utf8).write(to: stale)
+        let output = try run(["q2-train", "--data-dir", mnist, "--train-limit", "100", "--epochs", "1", "--save", "sub/w.npz",
+                              "--out", "figs"])
+        XCTAssertEqual(output.status, 0, output.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stale.path), "the stale temporary is still there")
+    }
+
+    // MARK: - 16. Compressed data beyond the image
+
+    /// A 28×28 gray PNG whose one zlib stream holds the pixels and then `extra` zero bytes.
+    static func pngWithTrailingZeros(extra: Int) throws -> Data {
+        var raw = [UInt8]()
+        for y in 0 ..< 28 { raw.append(0); for x in 0 ..< 28 { raw.append(UInt8((x * 9 + y) % 256)) } }
+        raw += [UInt8](repeating: 0, count: extra)
+        var size = compressBound(uLong(raw.count))
+        var compressed = [UInt8](repeating: 0, count: Int(size))
+        XCTAssertEqual(compress2(&compressed, &size, raw, uLong(raw.count), 9), Z_OK)
+        func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
+            let typed = Array(type.utf8) + body
+            let crc = UInt32(crc32(0, typed, uInt(typed.count)))
+            let length = UInt32(body.count)
+            return [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: length >> $0) } + typed
+                + [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: crc >> $0) }
+        }
+        let header: [UInt8] = [0, 0, 0, 28, 0, 0, 0, 28, 8, 0, 0, 0, 0]
+        return Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", header)
+                    + chunk("IDAT", Array(compressed.prefix(Int(size)))) + chunk("IEND", []))
+    }
+
+    func testPNGWithCompressedDataBeyondItsPixelsIsRefusedBeforeInflating() throws {
+        let hostile = try Self.pngWithTrailingZeros(extra: 64 << 20)
+        XCTAssertThrowsError(try PNGImage.decode(hostile, as: .gray, name: "bomb.png")) { error in
+            guard case .excessImageData = error as? PNGError else { return XCTFail("\(error)") }
+            XCTAssertTrue("\(error)".contains("more than its 28×28 pixels can need"), "\(error)")
+        }
+        // The same image without the excess reads, and so does one whose stream is stored, not compressed.
+        XCTAssertEqual(try PNGImage.decode(try Self.pngWithTrailingZeros(extra: 0), as: .gray).width, 28)
+    }
+
+    // MARK: - Messages: unreadable files
+
+    /// Runs `lab arguments` as an unprivileged user when the tests run as root (root reads any
+    /// file, so a permission error needs someone else); skips when no way to switch is installed.
+    private func runUnprivileged(_ arguments: [String]) throws -> LabOutput {
+        if getuid() != 0 { return try run(arguments) }
+        let setpriv = "/usr/bin/setpriv"
+        guard FileManager.default.isExecutableFile(atPath: setpriv) else { throw XCTSkip("running as root without setpriv") }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.path)
+        let quoted = arguments.map { "'" + $0 + "'" }.joined(separator: " ")
+        return try shell("exec \(setpriv) --reuid=65534 --regid=65534 --clear-groups \"$LAB\" \(quoted)")
+    }
+
+    func testUnreadableWeightsAndImagesSayPermissionDenied() throws {
+        _ = try writeDigitImage("digit.png")
+        _ = try writeWeights("w.npz", value: 0.01)
+        try FileManager.default.copyItem(at: folder.appendingPathComponent("digit.png"), to: folder.appendingPathComponent("locked.png"))
+        try FileManager.default.copyItem(at: folder.appendingPathComponent("w.npz"), to: folder.appendingPathComponent("locked.npz"))
+        for name in ["locked.png", "locked.npz"] {
+            try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: folder.appendingPathComponent(name).path)
+        }
+        let npz = try runUnprivileged(["predict", "digit.png", "--load", "locked.npz"])
+        assertOneLineFailure(npz, status: 1, containing: "cannot read 'locked.npz': Permission denied; check the path and that the file is readable")
+        XCTAssertFalse(npz.stderr.contains("not a NumPy .npz file"), npz.stderr)
+        let png = try runUnprivileged(["predict", "locked.png", "--load", "w.npz"])
+        assertOneLineFailure(png, status: 1, containing: "cannot read 'locked.png': Permission denied; check its permissions")
+    }
+}
