@@ -119,10 +119,11 @@ final class ReportCommandTests: XCTestCase {
         XCTAssertEqual(try read("one", "report.md"), try read("two", "report.md"))
         XCTAssertEqual(try read("one", "results.json"), try read("two", "results.json"))
         XCTAssertEqual(try read("one", "report.html"), try read("two", "report.html"))
+        XCTAssertEqual(try read("one", "report.ipynb"), try read("two", "report.ipynb"))
 
         // Nothing but the report is left in the folder (no staging folders, no temporaries).
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted(),
-                       ["figures", "report.html", "report.md", "results.json"])
+                       ["figures", "report.html", "report.ipynb", "report.md", "results.json"])
     }
 
     /// Question 2's numbers: accuracy per epoch, the forward pass and the gradient check, the

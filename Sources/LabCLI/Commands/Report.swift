@@ -1,6 +1,7 @@
 // `lab report`: the whole homework in one command. Runs Question 1 (q1a–q1d) and the Question 2
-// pipeline, and writes into --out: figures/ (PNG + CSV), report.md, a self-contained
-// report.html that prints to PDF, and results.json with every number — all or nothing.
+// pipeline, and writes into --out: figures/ (PNG + CSV), report.md, report.ipynb (a Jupyter
+// notebook), a self-contained report.html that prints to PDF, and results.json with every
+// number — all or nothing.
 
 import ArgumentParser
 import Foundation
@@ -9,13 +10,15 @@ import LabSupport
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Answer every question: report.md, report.html (prints to PDF), results.json and figures.",
+        abstract: "Answer every question: report.md, report.ipynb, report.html (prints to PDF), results.json and figures.",
         discussion: """
-            Writes <out>/report.md, <out>/report.html (figures embedded), <out>/results.json and \
-            <out>/figures/*.png, with a .csv of the plotted numbers beside each plot. The report is built \
+            Writes <out>/report.md, <out>/report.ipynb (a Jupyter notebook, figures attached), \
+            <out>/report.html (figures embedded), <out>/results.json and <out>/figures/*.png, with a .csv \
+            of the plotted numbers beside each plot. The report is built \
             in a staging folder and moved into place at the end, so <out> never holds half a report.
 
-            The same options give byte-identical report.md and results.json; timings go to stderr.
+            The same options give byte-identical report.md, report.ipynb, report.html and results.json; \
+            timings go to stderr.
 
             Exit status: 0 complete; 2 written but figures missing (gnuplot not installed); 1 written \
             without Question 2 (no MNIST data, training diverged) or not written at all; 130 interrupted \
@@ -62,7 +65,7 @@ struct Report: ParsableCommand {
         let shown = out.hasSuffix("/") ? String(out.dropLast()) : out
         let drawn = outcome.figures.count - outcome.missingFigures
         Console.error(
-            "Wrote \(shown)/report.md, \(shown)/report.html (\(Self.size(outcome.htmlBytes)), figures embedded), \(shown)/results.json"
+            "Wrote \(shown)/report.md, \(shown)/report.ipynb, \(shown)/report.html (\(Self.size(outcome.htmlBytes)), figures embedded), \(shown)/results.json"
                 + " and \(drawn) figure\(drawn == 1 ? "" : "s") in \(shown)/\(ReportFolder.figuresName)/ (a CSV of the plotted numbers beside each plot)"
                 + " in \(ReportProgress.format(progress.elapsed)) s.")
         if let failure = outcome.failure { throw failure }

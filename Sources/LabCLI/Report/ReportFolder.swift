@@ -14,7 +14,7 @@ final class ReportFolder {
     let staging: URL
 
     /// The report's files, written last and moved into place in this order.
-    static let documentNames = ["results.json", "report.md", "report.html"]
+    static let documentNames = ["results.json", "report.md", "report.ipynb", "report.html"]
     /// The figures folder inside the report folder.
     static let figuresName = "figures"
 
