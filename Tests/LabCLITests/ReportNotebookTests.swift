@@ -107,6 +107,38 @@ final class ReportNotebookTests: XCTestCase {
         XCTAssertTrue(ids.allSatisfy { (1...64).contains($0.count) }, "\(ids)")
     }
 
+    /// Each Question 2 command gets the report's options it accepts (and the command parses
+    /// them); Question 1's run with their defaults; an absolute --data-dir, which the report
+    /// shows only as `…/<folder>`, is left to $MNIST_DIR.
+    func testCommandsReproduceEachPart() throws {
+        var settings = ReportQuestion2.Settings()
+        settings.train.data.dataDirectory = "data/mnist"
+        settings.train.network.hidden = [64]
+        settings.train.network.seed = 7
+        settings.train.network.rawPixels = true
+        settings.train.training.learningRate = 0.01
+        settings.train.training.epochs = 2
+        let q2 = ReportQuestion2.commands(settings)
+        XCTAssertEqual(q2["q2-init"], ["lab q2-init --hidden 64 --seed 7 --raw-pixels"])
+        XCTAssertEqual(q2["q2-forward"], ["lab q2-forward --data-dir data/mnist --hidden 64 --seed 7 --raw-pixels"])
+        XCTAssertEqual(q2["q2-backprop"], ["lab q2-backprop --data-dir data/mnist --hidden 64 --seed 7 --raw-pixels"])
+        XCTAssertEqual(q2["q2-train"], ["lab q2-train --data-dir data/mnist --hidden 64 --seed 7 --raw-pixels --lr 0.01 --epochs 2"])
+        let arguments = { (line: String?) in Array((line ?? "").split(separator: " ").dropFirst(2).map(String.init)) }
+        XCTAssertNoThrow(try Q2Init.parse(arguments(q2["q2-init"]?.first)))
+        XCTAssertNoThrow(try Q2Forward.parse(arguments(q2["q2-forward"]?.first)))
+        XCTAssertNoThrow(try Q2Backprop.parse(arguments(q2["q2-backprop"]?.first)))
+        XCTAssertNoThrow(try Q2Train.parse(arguments(q2["q2-train"]?.first)))
+
+        settings.train.data.dataDirectory = "/home/student/mnist"
+        XCTAssertEqual(ReportQuestion2.commands(settings)["q2-forward"], ["lab q2-forward --hidden 64 --seed 7 --raw-pixels"])
+        XCTAssertEqual(ReportQuestion1.commands, ["q1a": ["lab q1a"], "q1b": ["lab q1b"], "q1c": ["lab q1c"], "q1d": ["lab q1d"]])
+
+        let section = ReportSection(id: "question-2", title: "Q2", subsections: [ReportSection(id: "q2-init", title: "init")])
+        let attached = section.reproduced(by: q2)
+        XCTAssertEqual(attached.commands, [], "the question itself has no command of its own")
+        XCTAssertEqual(attached.subsections[0].commands, q2["q2-init"])
+    }
+
     /// nbformat's reference validator accepts the notebook (run when Python has nbformat; in CI,
     /// which installs it, its absence is a failure).
     func testNBFormatValidatorAcceptsTheNotebook() throws {

@@ -30,7 +30,13 @@ extension ReportQuestion2 {
     /// `lab q2-init` … `lab q2-train` by section id, with the report's Question 2 options that
     /// each command accepts: q2-init the network's, q2-forward and q2-backprop also the data's,
     /// q2-train all of them (the words of `commandLine`, which writes only non-default options).
+    ///
+    /// An absolute `--data-dir` is left out: the report shows it only as `…/<folder>` (it has
+    /// no absolute paths), which no command can run with; without it `lab` finds the same files
+    /// through `$MNIST_DIR` or its cache (downloading and checking them if needed).
     static func commands(_ settings: Settings) -> [String: [String]] {
+        var settings = settings
+        if settings.train.data.dataDirectory?.hasPrefix("/") == true { settings.train.data.dataDirectory = nil }
         var withData = settings
         withData.train.training = Q2TrainingSettings()
         var networkOnly = withData
