@@ -1,4 +1,4 @@
-// Running an external program (gnuplot, a headless browser): the one mechanism gdlab uses. The
+// Running an external program: the mechanism gnuplot and the headless browser share. The
 // executable is found on PATH and started directly (Foundation's `Process`, never a shell),
 // stdin is fed and stdout and stderr drained on threads of their own so no pipe can deadlock,
 // a time limit stops a program that hangs, and the program's whole process group is ended.
