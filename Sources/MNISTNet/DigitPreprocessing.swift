@@ -63,6 +63,9 @@ public enum DigitPreprocessing {
     ///
     /// - Parameters:
     ///   - gray: (height, width) row-major, 0 black … 255 white.
+    ///   - width: columns of `gray`.
+    ///   - height: rows of `gray`.
+    ///   - inversion: whether to swap black and white first (by default decided from the border).
     ///   - threshold: the stretched ink level (0…1) that counts as ink for the bounding box.
     /// - Throws: `DigitPreprocessingError.noDigitFound` when the image has no contrast.
     /// - Complexity: O(width · height).

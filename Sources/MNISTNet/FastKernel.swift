@@ -43,6 +43,7 @@ public struct FastKernel: TrainingKernel {
     /// A kernel that starts from `network` (its weights rounded to Float).
     ///
     /// - Parameters:
+    ///   - network: the starting weights and biases.
     ///   - learningRate: η; rounded to Float (0.003 becomes 0.003000000026…).
     ///   - scaling: how pixel bytes become inputs.
     ///   - instructionSet: the copy of the step to run; the best this processor has by default.

@@ -83,7 +83,8 @@ public enum GradientCheck {
     ///
     /// - Parameters:
     ///   - network: the parameters θ at which to compare.
-    ///   - data: the images; `indices` picks the samples of the loss.
+    ///   - data: the images.
+    ///   - indices: the samples of the loss (at least one).
     ///   - scaling: how pixels become inputs.
     ///   - entriesPerTensor: entries compared in each tensor (all of them when it has fewer).
     ///   - seed: seed of the entry sampling.

@@ -1,7 +1,7 @@
 // Assembles `lab report`: runs the questions in order, collects their sections and numbers,
-// and writes results.json, report.md and report.html into the staging folder (last, after
-// every figure). Decides the exit status: incomplete when figures are missing, failed when
-// Question 2 could not run.
+// and writes results.json, report.md, report.ipynb and report.html into the staging folder
+// (last, after every figure). Decides the exit status: incomplete when figures are missing,
+// failed when Question 2 could not run.
 
 import Foundation
 import LabSupport
@@ -53,13 +53,17 @@ struct ReportBuilder {
         if let error = q2.unavailable {
             intro.append(.note("Question 2 could not run; its section says how to fix that.", detail: error))
         }
-        let document = ReportDocument(title: Self.title, intro: intro, sections: [q1.section, q2.section])
+        let document = ReportDocument(title: Self.title, intro: intro, sections: [
+            q1.section.reproduced(by: ReportQuestion1.commands),
+            q2.section.reproduced(by: ReportQuestion2.commands(question2)),
+        ])
         let results = ReportResults(question1: q1.results, question2: q2.results, figures: figures.all,
                                     complete: missing.isEmpty && q2.unavailable == nil && q2.diverged == nil)
 
-        let html = try progress.step("results.json, report.md, report.html") { () -> String in
+        let html = try progress.step("results.json, report.md, report.ipynb, report.html") { () -> String in
             try folder.write(Presenter.json(results) + "\n", named: "results.json")
             try folder.write(document.markdown + "\n", named: "report.md")
+            try folder.write(document.notebook(image: folder.stagedData), named: "report.ipynb")
             let html = document.html(image: folder.stagedData)
             try folder.write(html, named: "report.html")
             return html

@@ -1,6 +1,7 @@
 // report.html: the same document as report.md, self-contained (every PNG embedded as a base64
-// data URI, the style sheet inline) and laid out to print well to PDF from a browser: each
-// section on a new page, figures and tables kept whole, images never wider than the page.
+// data URI, the style sheet inline) and laid out to print well to PDF from a browser (and
+// report.pdf is printed from it): each section on a new page, figures and tables kept whole,
+// figures at print resolution, page numbers in the footer.
 
 import Foundation
 
@@ -109,7 +110,7 @@ enum HTMLText {
             if figure.missingReason == nil, let bytes = image(figure.path) {
                 return """
                     <figure>
-                    <img src="data:image/png;base64,\(bytes.base64EncodedString())" alt="\(escape(figure.caption))">
+                    <img src="data:image/png;base64,\(bytes.base64EncodedString())"\(size(ofPNG: bytes)) alt="\(escape(figure.caption))">
                     <figcaption>\(inline(figure.caption)). <span class="file">\(escape(figure.path))</span>.\(data)</figcaption>
                     </figure>
 
@@ -128,9 +129,32 @@ enum HTMLText {
         }
     }
 
-    /// Screen and print styles: readable measure on screen; on paper A4 margins, a page break
-    /// before each question, figures and table rows never split, monospace small enough (6 pt) that
-    /// the labs' 142-column tables fit the A4 width unwrapped.
+    /// The dots per inch a figure is printed at, at least: a PNG `w` pixels wide prints
+    /// `w / printDPI` inches wide (narrower when the page or `maxPrintHeight` demands it).
+    static let printDPI = 150.0
+    /// The tallest a figure prints, in millimetres, so its caption fits on the page with it.
+    static let maxPrintHeight = 120.0
+
+    /// ` width="w" height="h" style="--print-width: …mm"` for a PNG (read from its IHDR chunk),
+    /// or "" when the bytes are not a PNG: the browser reserves the figure's space before
+    /// decoding it, and the print style sheet sizes it to `printDPI`.
+    static func size(ofPNG bytes: Data) -> String {
+        let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        guard bytes.count >= 24, bytes.prefix(8).elementsEqual(signature),
+              bytes.dropFirst(12).prefix(4).elementsEqual(Array("IHDR".utf8)) else { return "" }
+        func uint32(_ offset: Int) -> Int {
+            bytes.dropFirst(offset).prefix(4).reduce(0) { $0 << 8 | Int($1) }
+        }
+        let width = uint32(16), height = uint32(20)
+        guard width > 0, height > 0 else { return "" }
+        let millimetres = min(Double(width) / printDPI, maxPrintHeight / 25.4 * Double(width) / Double(height)) * 25.4
+        return " width=\"\(width)\" height=\"\(height)\" style=\"--print-width: \(String(format: "%.1f", millimetres))mm\""
+    }
+
+    /// Screen and print styles: readable measure on screen; on paper A4 margins, "page n of N"
+    /// centred in the bottom margin, a page break before each question, figures, tables (up to a
+    /// page long) and table rows never split, figures `--print-width` wide (`printDPI`), monospace
+    /// small enough (6 pt) that the labs' 142-column tables fit the A4 width unwrapped.
     static let styleSheet = """
         :root { color-scheme: light; }
         body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; line-height: 1.45;
@@ -158,18 +182,20 @@ enum HTMLText {
         .note { border: 1px solid #d9a300; background: #fff8e1; padding: 0.3rem 0.9rem; margin: 1rem 0; border-radius: 4px; }
         .note.missing { border-color: #c0392b; background: #fdecea; }
         nav ul { margin: 0.2rem 0; }
-        @page { size: A4; margin: 14mm 13mm; }
+        @page { size: A4; margin: 14mm 13mm 16mm;
+                @bottom-center { content: "page " counter(page) " of " counter(pages);
+                                 font-family: "DejaVu Sans", Arial, sans-serif; font-size: 8pt; color: #555; } }
         @media print {
           body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
           section.level2 { break-before: page; page-break-before: always; }
           h2, h3 { break-after: avoid; page-break-after: avoid; }
-          figure, .note, blockquote, tr, img { break-inside: avoid; page-break-inside: avoid; }
+          figure, .note, blockquote, tr, img, .table, p.answer { break-inside: avoid; page-break-inside: avoid; }
           pre { font-size: 6pt; white-space: pre-wrap; overflow-wrap: anywhere; break-inside: auto; }
           .table { overflow: visible; }
           table { font-size: 8.5pt; }
           thead { display: table-header-group; }
           a { color: inherit; text-decoration: none; }
-          figure img { max-height: 120mm; width: auto; border: none; }
+          figure img { width: var(--print-width, auto); max-width: 100%; height: auto; border: none; }
         }
         """
 }

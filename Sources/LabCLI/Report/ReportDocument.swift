@@ -1,6 +1,7 @@
 // The report `lab report` writes, as a small document model (sections of paragraphs, quoted
-// questions, monospaced lab output, tables, figures and notes) rendered twice from the same
-// content: Markdown here (report.md), HTML in ReportDocument+HTML.swift (report.html).
+// questions, monospaced lab output, tables, figures and notes) rendered three times from the
+// same content: Markdown here (report.md), HTML in ReportDocument+HTML.swift (report.html), a
+// Jupyter notebook in ReportDocument+Notebook.swift (report.ipynb).
 
 import Foundation
 
@@ -42,6 +43,9 @@ struct ReportSection: Sendable, Equatable {
     var title: String
     var blocks: [ReportBlock] = []
     var subsections: [ReportSection] = []
+    /// The `lab` command lines that reproduce this section's numbers, as a reader types them
+    /// (the notebook gives them a code cell); empty when the section has none of its own.
+    var commands: [String] = []
 }
 
 /// The whole report.
@@ -65,17 +69,9 @@ struct ReportDocument: Sendable, Equatable {
     var markdown: String {
         var out = "# \(MarkdownText.inline(title))\n\n"
         for block in intro { out += MarkdownText.render(block) }
-        out += "## Contents\n\n"
-        for section in sections {
-            out += "- [\(MarkdownText.inline(section.title))](#\(section.id))\n"
-            for sub in section.subsections {
-                out += "  - [\(MarkdownText.inline(sub.title))](#\(sub.id))\n"
-            }
-        }
-        out += "\n"
+        out += "## Contents\n\n" + MarkdownText.contents(sections)
         func emit(_ section: ReportSection, level: Int) {
-            out += "<a id=\"\(section.id)\"></a>\n\n"
-            out += String(repeating: "#", count: level) + " " + MarkdownText.inline(section.title) + "\n\n"
+            out += MarkdownText.heading(section, level: level)
             for block in section.blocks { out += MarkdownText.render(block) }
             for sub in section.subsections { emit(sub, level: level + 1) }
         }
@@ -87,6 +83,23 @@ struct ReportDocument: Sendable, Equatable {
 
 /// Markdown rendering of single blocks.
 enum MarkdownText {
+    /// The contents list: a link to each section and, indented, to its subsections.
+    static func contents(_ sections: [ReportSection]) -> String {
+        var out = ""
+        for section in sections {
+            out += "- [\(inline(section.title))](#\(section.id))\n"
+            for sub in section.subsections {
+                out += "  - [\(inline(sub.title))](#\(sub.id))\n"
+            }
+        }
+        return out + "\n"
+    }
+
+    /// A section's anchor (the contents list links to it) and its heading at `level`.
+    static func heading(_ section: ReportSection, level: Int) -> String {
+        "<a id=\"\(section.id)\"></a>\n\n" + String(repeating: "#", count: level) + " " + inline(section.title) + "\n\n"
+    }
+
     static func render(_ block: ReportBlock) -> String {
         switch block {
         case .paragraph(let text):

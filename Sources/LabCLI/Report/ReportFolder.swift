@@ -14,7 +14,10 @@ final class ReportFolder {
     let staging: URL
 
     /// The report's files, written last and moved into place in this order.
-    static let documentNames = ["results.json", "report.md", "report.html"]
+    static let documentNames = ["results.json", "report.md", "report.ipynb", "report.html", "report.pdf"]
+    /// Documents a run may lack (no browser, no PDF); a previous copy is then removed, since
+    /// it belongs to the previous report.
+    static let optionalDocumentNames: Set = ["report.pdf"]
     /// The figures folder inside the report folder.
     static let figuresName = "figures"
 
@@ -73,7 +76,12 @@ final class ReportFolder {
             throw error
         }
         for name in Self.documentNames {
-            try Self.rename(staging.appendingPathComponent(name), to: destination.appendingPathComponent(name))
+            let staged = staging.appendingPathComponent(name), target = destination.appendingPathComponent(name)
+            if Self.optionalDocumentNames.contains(name), !manager.fileExists(atPath: staged.path) {
+                try? manager.removeItem(at: target)
+                continue
+            }
+            try Self.rename(staged, to: target)
         }
         try? manager.removeItem(at: retired)
         try? manager.removeItem(at: staging)

@@ -1,7 +1,7 @@
 // Running gnuplot: the one place gdlab starts it. The script goes in on stdin, the PNG comes
-// back on stdout (no output path ever appears in a script), and all three pipes are served on
-// their own threads while gnuplot runs, so a large figure or a chatty error can never deadlock
-// the two processes; a time limit stops a gnuplot that hangs.
+// back on stdout (no output path ever appears in a script); `ExternalProcess` serves all three
+// pipes on their own threads while gnuplot runs, so a large figure or a chatty error can never
+// deadlock the two processes, and a time limit stops a gnuplot that hangs.
 
 import Foundation
 
@@ -48,12 +48,7 @@ enum GnuplotError: Error, CustomStringConvertible {
 enum Gnuplot {
     /// The gnuplot executable on `PATH`, if any.
     static func executable(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
-        let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for folder in path.split(separator: ":", omittingEmptySubsequences: true) {
-            let candidate = URL(fileURLWithPath: String(folder)).appendingPathComponent("gnuplot")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        return nil
+        ExternalProcess.find(["gnuplot"], environment: environment)
     }
 
     /// Whether figures can be drawn on this machine.
@@ -68,99 +63,35 @@ enum Gnuplot {
     /// - Throws: `GnuplotError.badTimeout` when the variable is set but not such a number.
     static func timeout(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Double {
         guard let text = environment["GDLAB_GNUPLOT_TIMEOUT"] else { return defaultTimeout }
-        guard let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds.isFinite,
-              seconds > 0, seconds <= 86_400 else { throw GnuplotError.badTimeout(text) }
+        guard let seconds = ExternalProcess.seconds(text) else { throw GnuplotError.badTimeout(text) }
         return seconds
     }
 
     /// Runs `script` and returns what gnuplot wrote to stdout (for `pngcairo` with no
     /// `set output`, the PNG file's bytes).
     ///
-    /// The script is written to gnuplot's stdin and both output pipes are drained, each on a
-    /// thread of its own, while this thread waits for all three and then for gnuplot to exit
-    /// (a termination handler signals it: no polling). Past `timeout` seconds gnuplot's process
-    /// group is sent SIGTERM, and SIGKILL a second later if it is still there.
+    /// `ExternalProcess.run` writes the script to gnuplot's stdin and drains both output pipes
+    /// while gnuplot runs; past `timeout` seconds gnuplot's process group is sent SIGTERM, and
+    /// SIGKILL a second later if it is still there.
     ///
     /// - Parameter timeout: seconds; `nil` means `timeout()`.
     /// - Throws: `GnuplotError` when gnuplot is missing, fails, or runs longer than `timeout`.
     static func run(script: String, timeout: Double? = nil) throws -> Data {
         guard let executable = executable() else { throw GnuplotError.notInstalled }
         let limit = try timeout ?? Self.timeout()
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = []
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        // gnuplot may exit early (a syntax error); writing to its closed stdin must not kill us.
-        ignoreBrokenPipes()
-        let (stdin, stdout, stderr) = try launch(process, executable: executable)
-        let deadline = DispatchTime.now() + limit
-
-        let input = stdin.fileHandleForWriting
-        let output = stdout.fileHandleForReading, errors = stderr.fileHandleForReading
-        let bytes = Data(script.utf8)
-        let fed = Background<Void> {
-            try? input.write(contentsOf: bytes)
-            try? input.close()
-        }
-        let image = Background { output.readDataToEndOfFile() }
-        let message = Background { errors.readDataToEndOfFile() }
-
-        guard fed.wait(until: deadline) != nil, let png = image.wait(until: deadline),
-              let text = message.wait(until: deadline), exited.wait(timeout: deadline) == .success
-        else {
-            stop(process, exited: exited)
+        let run: ExternalRun
+        do {
+            run = try ExternalProcess.run(executable, arguments: [], input: Data(script.utf8), timeout: limit)
+        } catch ExternalProcess.Failure.launch(let message) {
+            throw GnuplotError.failed(status: -1, message: message)
+        } catch {
             throw GnuplotError.timedOut(seconds: limit)
         }
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            throw GnuplotError.failed(status: process.terminationStatus, message: String(decoding: text, as: UTF8.self))
+        guard run.succeeded else {
+            throw GnuplotError.failed(status: run.status, message: String(decoding: run.stderr, as: UTF8.self))
         }
-        return png
+        return run.stdout
     }
-
-    /// Held while a gnuplot's pipes are made and it is started. Foundation's pipes are not
-    /// close-on-exec, and `Process.run` closes in the child only the descriptors open when it
-    /// looks; a pipe made by another thread in between would leak into this child, and that
-    /// gnuplot's stdin or stdout would then not reach end-of-file until this one exited.
-    private static let launching = NSLock()
-
-    /// Makes the three pipes, attaches them and starts `process`, one launch at a time.
-    private static func launch(_ process: Process, executable: URL) throws -> (Pipe, Pipe, Pipe) {
-        launching.lock()
-        defer { launching.unlock() }
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        do {
-            try process.run()
-        } catch {
-            throw GnuplotError.failed(status: -1, message: "could not start \(executable.path): \(error)")
-        }
-        return (stdin, stdout, stderr)
-    }
-
-    /// Ends a gnuplot that ran out of time: SIGTERM to its process group (`Process` starts it in
-    /// a group of its own, so helpers it started go too), SIGKILL after a second, then waits
-    /// for the exit (at most a few seconds more: SIGKILL cannot be caught).
-    private static func stop(_ process: Process, exited: DispatchSemaphore) {
-        let group = -process.processIdentifier
-        kill(group, SIGTERM)
-        process.terminate()
-        if exited.wait(timeout: .now() + 1) == .timedOut {
-            kill(group, SIGKILL)
-            kill(process.processIdentifier, SIGKILL)
-            _ = exited.wait(timeout: .now() + 5)
-        }
-    }
-
-    /// SIGPIPE would end `lab` when gnuplot closes its stdin early; ignored once, for good.
-    private static let brokenPipesIgnored: Bool = {
-        signal(SIGPIPE, SIG_IGN)
-        return true
-    }()
-
-    private static func ignoreBrokenPipes() { _ = brokenPipesIgnored }
 
     /// `text` as a gnuplot string expression, safe to splice into any script.
     ///
