@@ -138,6 +138,7 @@ final class Q2WorksheetTests: Q2TestCase {
         let tiny = try run(["q2-train", "--data-dir", mnist, "--lr", "1e-300", "--epochs", "1", "--train-limit", "100", "--json"])
         XCTAssertEqual(tiny.status, 0, tiny.stderr)
         XCTAssertEqual(try result(tiny)["changedParameters"] as? Int, 0)
+        XCTAssertTrue(tiny.stderr.contains("lab: warning: --lr 1e-300 is too small for the Float32 fast kernel"), tiny.stderr)
         let text = try run(["q2-train", "--data-dir", mnist, "--lr", "1e-300", "--epochs", "1", "--train-limit", "1"]).stdout
         XCTAssertTrue(text.contains("Training completed: 1 sample."), text)
         XCTAssertTrue(text.contains("No parameter changed"), text)

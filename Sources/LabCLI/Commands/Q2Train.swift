@@ -28,6 +28,7 @@ struct Q2Train: ParsableCommand {
         if output.explain { return try Presenter.explain(Self.worksheet) }
         let settings = Settings(data: data.settings, network: network.settings, training: training.settings)
         if let save = training.save { try Q2Network.prepareSave(save) }
+        if let warning = Self.precisionWarning(settings.training) { Console.error("lab: warning: " + warning) }
         let loaded = try Q2Data.load(settings.data)
         let result = try Self.trainInteractively(settings, data: loaded, save: training.save)
         var saved: [String] = []
@@ -194,6 +195,18 @@ extension Q2Train: Q2Lab {
         }
         return "The homework expects about 85 %: this run has \(Q2Format.percent(first.testAccuracy)) after epoch 1 (that expectation)"
             + (last.epoch > 1 ? " and \(Q2Format.percent(last.testAccuracy)) after epoch \(last.epoch)." : ".")
+    }
+
+    /// A warning when the fast kernels cannot apply the learning rate at all: η rounds to 0 in
+    /// Float32, or η·|g| stays below half an ulp of a typical weight (|w| ≈ 0.03, ulp ≈ 2e-9)
+    /// even for a gradient entry of 1. The run still goes ahead; its text says what changed.
+    static func precisionWarning(_ t: Q2TrainingSettings) -> String? {
+        guard t.kernel != .reference else { return nil }
+        let typicalWeight: Float = 1 / 28  // σ of W¹, the largest tensor
+        if Float(t.learningRate) == 0 || Float(t.learningRate) < typicalWeight.ulp / 2 {
+            return "--lr \(NumberFormat.number(t.learningRate)) is too small for the Float32 fast kernel: η·|∂L/∂w| ≤ η rounds away against weights of size 1/28 (half an ulp is \(NumberFormat.error(Double(typicalWeight.ulp / 2)))), so almost nothing will change; use --kernel reference (Double) or a larger --lr"
+        }
+        return nil
     }
 
     /// The number of weights and biases that differ between `a` and `b` (same shapes), compared
