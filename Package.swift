@@ -72,11 +72,15 @@ let package = Package(
                 .target(name: "CLapack", condition: .when(platforms: [.linux])),
             ]),
 
+        // The experiments behind the labs that go beyond the homework: settings → compute →
+        // Codable result, no printing (the sharpness lab: full-batch gradient descent and λmax).
+        .target(name: "Labs", dependencies: ["MNISTNet", "Curvature", "LabSupport"]),
+
         // The `lab` executable.
         .executableTarget(
             name: "LabCLI",
             dependencies: [
-                "Quadratic", "MNISTNet", "LabSupport", "CPNG",
+                "Quadratic", "MNISTNet", "Labs", "LabSupport", "CPNG",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.process("Worksheets")]),
@@ -84,6 +88,7 @@ let package = Package(
         .testTarget(name: "QuadraticTests", dependencies: ["Quadratic", "LabSupport"]),
         .testTarget(name: "MNISTNetTests", dependencies: ["MNISTNet", "SGDKernel", "LabSupport"]),
         .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "MNISTNet", "LabSupport"]),
+        .testTarget(name: "LabsTests", dependencies: ["Labs", "Curvature", "MNISTNet", "LabSupport"]),
         .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "MNISTNet", "LabSupport"]),
     ]
 )
