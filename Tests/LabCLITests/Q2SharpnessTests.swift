@@ -91,6 +91,11 @@ final class Q2SharpnessTests: Q2TestCase {
     /// below the starting λmax (where the quadratic of `lab q1c` overflows), and ends below 2/η;
     /// η = 40 does not diverge either but ends above its starting loss, near chance.
     func testWorksheetExercises() throws {
+        #if DEBUG
+        if ProcessInfo.processInfo.environment["GDLAB_HEAVY_TESTS"] != "1" {
+            throw XCTSkip("heavy in a debug build (400 steps and 41 Lanczos runs on 500 images): runs with `swift test -c release`, or set GDLAB_HEAVY_TESTS=1")
+        }
+        #endif
         let output = try run(["q2-sharpness", "--data-dir", mnist, "--samples", "500", "--eta", "4", "--eta", "40",
                               "--steps", "200", "--every", "10", "--json", "--out", "figs"])
         XCTAssertEqual(output.status, 0, output.stderr)
@@ -114,6 +119,26 @@ final class Q2SharpnessTests: Q2TestCase {
         XCTAssertEqual(quadratic.status, 0, quadratic.stderr)
         let row = try XCTUnwrap(quadratic.stdout.split(separator: "\n").first { $0.hasPrefix("  4 ") })
         XCTAssertTrue(row.contains("diverges") && row.contains("overflow at step 227"), String(row))
+    }
+
+    /// `lab report` has a sharpness section after Question 2 (release builds only: a debug build
+    /// skips it, saying so), its numbers in results.json.
+    func testReportHasTheSharpnessSection() throws {
+        let output = try run(["report", "--out", "r", "--data-dir", mnist, "--train-limit", "3000", "--lr", "0.03", "--epochs", "1"])
+        XCTAssertEqual(output.status, 0, output.stderr)
+        let markdown = String(decoding: try Data(contentsOf: folder.appendingPathComponent("r/report.md")), as: UTF8.self)
+        let results = try XCTUnwrap(JSONSerialization.jsonObject(with: try Data(contentsOf: folder.appendingPathComponent("r/results.json"))) as? [String: Any])
+        #if DEBUG
+        XCTAssertTrue(output.stderr.contains("q2-sharpness: skipped in a debug build"), output.stderr)
+        XCTAssertNil(results["sharpness"])
+        #else
+        XCTAssertTrue(markdown.contains("## Sharpness during training: the edge of stability"), markdown)
+        XCTAssertTrue(markdown.contains("figures/q2-sharpness-sharpness.png"))
+        let sharpness = try XCTUnwrap(results["sharpness"] as? [String: Any])
+        let lab = try XCTUnwrap(sharpness["lab"] as? [String: Any])
+        let initial = try XCTUnwrap(lab["initial"] as? [String: Any])
+        XCTAssertTrue(markdown.contains("λmax = " + String(format: "%.3f", try XCTUnwrap(initial["sharpness"] as? Double))))
+        #endif
     }
 
     func testExplainPrintsTheWorksheet() throws {

@@ -158,6 +158,8 @@ extension Q2Sharpness: Q2Lab {
             }
             if run.diverged {
                 line += "; diverged (loss \(Q2Format.loss(run.losses.last ?? .nan)))"
+            } else if let last = run.losses.last, last >= lab.initial.loss {
+                line += "; no divergence, but the loss ended at \(Q2Format.loss(last)), above where it started: this step is too large to learn"
             } else if run.threshold < lab.initial.sharpness {
                 line += "; 2/η is below the starting λmax, yet no divergence"
             }
@@ -207,6 +209,7 @@ extension Q2Sharpness: Q2Lab {
                 set xlabel 'gradient step'
                 set ylabel 'λmax (largest Hessian eigenvalue)'
                 set yrange [0:\(Gnuplot.number(1.3 * top))]
+                set bmargin 6
                 set key bmargin center horizontal
                 plot \(plots.joined(separator: ", \\\n     "))
 

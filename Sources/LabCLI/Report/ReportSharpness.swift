@@ -24,10 +24,15 @@ enum ReportSharpness {
     }
 
     /// Runs the short lab on the report's data and network, or returns `nil` when Question 2
-    /// cannot run (its own section already says why).
+    /// cannot run (its own section already says why) and in debug builds (too slow there).
     ///
     /// - Throws: `LabError.interrupted` on Ctrl-C, `FileWriteError` when a figure cannot be written.
     static func build(_ question2: ReportQuestion2.Settings, figures: ReportFigures, progress: ReportProgress) throws -> Outcome? {
+        #if DEBUG
+        // Unoptimised, the 600 full-batch steps and 60 Lanczos runs take tens of minutes.
+        progress.line("q2-sharpness: skipped in a debug build (unoptimised it takes tens of minutes); build with -c release")
+        return nil
+        #else
         let s = question2.train
         guard let data = try? Q2Data.load(s.data), let start = try? Q2Network.make(s.network, fitting: data.train) else { return nil }
         var lab = settings
@@ -63,6 +68,7 @@ enum ReportSharpness {
         let section = ReportSection(
             id: "sharpness", title: worksheet.title ?? "Sharpness during training: the edge of stability", blocks: blocks)
         return Outcome(section: section, results: result)
+        #endif
     }
 
     static let captions: [String: String] = [
