@@ -17,7 +17,7 @@ import SGDKernelAVX2
 /// Precision: with u = 2⁻²⁴, each entry differs from the Double reference by about
 /// (n₀ + 256)·u times the mean of |per-image gradient| over the tensor — the first layer's
 /// sums have up to n₀ terms, a block up to 256 (`FullBatchGradientTests` derives and checks
-/// the bound). The Double reference is about 30× slower.
+/// the bound). The Double reference takes about 45 times as long (`lab bench`).
 ///
 /// Not thread-safe: one value per thread (each owns its Float copy of the parameters and its
 /// scratch memory; the dataset's pixel list is shared read-only).
