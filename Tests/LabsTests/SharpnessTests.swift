@@ -38,7 +38,6 @@ final class SharpnessTests: XCTestCase {
     /// h = 1e-5: truncation ≈ h²·|∇⁴L| and rounding ≈ 1e-16/h, both below 1e-8 here),
     /// symmetrised, and decomposed by LAPACK.
     static func denseSharpness(_ network: MLP, _ data: ImageDataset) throws -> [Double] {
-        let loss = NetworkLoss(network: network, data: data)
         let θ = NetworkLoss.parameters(of: network), n = θ.count, h = 1e-5
         var matrix = [Double](repeating: 0, count: n * n)
         for j in 0 ..< n {
@@ -49,7 +48,6 @@ final class SharpnessTests: XCTestCase {
             for i in 0 ..< n { matrix[i * n + j] = (gp[i] - gm[i]) / (2 * h) }
         }
         for i in 0 ..< n { for j in 0 ..< i { let s = (matrix[i * n + j] + matrix[j * n + i]) / 2; matrix[i * n + j] = s; matrix[j * n + i] = s } }
-        _ = loss
         return try SymmetricEigen.dense(matrix, dimension: n, vectors: false).values.sorted(by: >)
     }
 
@@ -90,7 +88,6 @@ final class SharpnessTests: XCTestCase {
             // Float rounding of the weights, a few 1e-7 relative; 1e-5 leaves room for 30 steps.
             for (a, b) in zip(run.losses, losses) { XCTAssertEqual(a, b, accuracy: 1e-5 * b, "η = \(run.eta)") }
             XCTAssertGreaterThan(abs(losses.last! - losses.first!), 1e-3 * losses.first!, "the weights must move")
-            print("η = \(run.eta): loss \(losses.first!) → \(losses.last!), λmax \(result.initial.sharpness) → \(run.final!.sharpness)")
             // λmax at the last step against the dense Hessian at the Double weights: the weights
             // differ by Float rounding (≈ 1e-6 relative), the differences add ≈ 1e-8.
             let dense = try Self.denseSharpness(final, train)
