@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "lab", targets: ["LabCLI"]),
         .library(name: "Quadratic", targets: ["Quadratic"]),
         .library(name: "MNISTNet", targets: ["MNISTNet"]),
+        .library(name: "Curvature", targets: ["Curvature"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,6 +38,11 @@ let package = Package(
         .systemLibrary(
             name: "CLibZ", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        // LAPACK's C interface, for the symmetric eigenproblems of `Curvature` (Linux; macOS
+        // uses Accelerate instead and never builds this target).
+        .systemLibrary(
+            name: "CLapack", pkgConfig: "lapacke",
+            providers: [.apt(["liblapacke-dev"])]),
 
         // Seeded randomness and atomic file writes, shared by both questions and the CLI.
         .target(name: "LabSupport"),
@@ -59,17 +65,32 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
 
+        // The loss surface of the network: exact Hessian-vector products and spectrum tools
+        // (Lanczos, power iteration, Hutchinson's trace, stochastic Lanczos quadrature).
+        .target(
+            name: "Curvature",
+            dependencies: [
+                "MNISTNet", "LabSupport",
+                .target(name: "CLapack", condition: .when(platforms: [.linux])),
+            ]),
+
+        // The experiments behind the labs that go beyond the homework: settings → compute →
+        // Codable result, no printing (the sharpness lab: full-batch gradient descent and λmax).
+        .target(name: "Labs", dependencies: ["MNISTNet", "Curvature", "LabSupport"]),
+
         // The `lab` executable.
         .executableTarget(
             name: "LabCLI",
             dependencies: [
-                "Quadratic", "MNISTNet", "LabSupport", "CPNG",
+                "Quadratic", "MNISTNet", "Labs", "LabSupport", "CPNG",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.process("Worksheets")]),
 
         .testTarget(name: "QuadraticTests", dependencies: ["Quadratic", "LabSupport"]),
         .testTarget(name: "MNISTNetTests", dependencies: ["MNISTNet", "SGDKernel", "LabSupport"]),
+        .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "MNISTNet", "LabSupport"]),
+        .testTarget(name: "LabsTests", dependencies: ["Labs", "Curvature", "MNISTNet", "LabSupport"]),
         .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "MNISTNet", "LabSupport"]),
     ]
 )

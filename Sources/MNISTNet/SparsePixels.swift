@@ -111,3 +111,29 @@ final class SparsePixels: @unchecked Sendable {  // immutable after init
         return total
     }
 }
+
+/// Read-only access to a dataset's non-zero pixel list (`SparsePixels`) for code outside this
+/// module that reads the first layer as training does (the curvature labs): image n's non-zero
+/// pixels are positions `range(of: n)` of `indices` (pixel index) and `bytes` (its byte 1…255).
+///
+/// The pointers stay valid as long as this value (which holds the list) is alive.
+public struct NonZeroPixels: @unchecked Sendable {  // immutable storage
+    private let storage: SparsePixels
+
+    init(_ storage: SparsePixels) { self.storage = storage }
+
+    /// (count + 1,): image n's entries are starts[n] ..< starts[n + 1].
+    public var starts: UnsafePointer<Int> { UnsafePointer(storage.starts) }
+    /// Pixel index of each entry, increasing within an image.
+    public var indices: UnsafePointer<UInt16> { UnsafePointer(storage.indices) }
+    /// Pixel byte of each entry (never 0).
+    public var bytes: UnsafePointer<UInt8> { UnsafePointer(storage.bytes) }
+
+    /// The entries of image `n`.
+    public func range(of n: Int) -> Range<Int> { storage.starts[n] ..< storage.starts[n + 1] }
+}
+
+extension ImageDataset {
+    /// The non-zero pixels of every image, listed on first use and shared with training.
+    public var nonZeroPixels: NonZeroPixels { NonZeroPixels(sparsePixels) }
+}

@@ -156,6 +156,9 @@ struct Bench: ParsableCommand {
         report.evaluateSeconds = BenchStats.median(evaluations)
         report.evaluateCount = test.count
 
+        // One gradient of the mean loss over the whole set (full-batch gradient descent).
+        report.fullBatch = try BenchFullBatch.measure(train, images: epochSize, referenceImages: referenceLimit, runs: runs)
+
         // Mini-batch, fast kernel.
         var batchEpochs: [Double] = [], batchCPU: [Double] = []
         for _ in 0 ..< runs {
@@ -491,6 +494,8 @@ struct BenchReport: Encodable {
     var numpyBatchSamples: Int?
     var numpyBatchEpochSeconds: Double?
     var benchPeakMB = 0.0
+    /// The full-batch gradient rows (BenchFullBatch.swift).
+    var fullBatch: BenchFullBatch?
 
     var fastSamplesPerSecond: Double { Double(epochSize) / fastEpochSeconds }
     /// The median over the runs of numpy's epoch over the fast kernel's, each pair run back to back.
@@ -504,7 +509,7 @@ struct BenchReport: Encodable {
         case fastAccuracyAfterOneEpoch, batchEpochSeconds, referenceSamples, referenceEpochSeconds
         case trainEvaluateWallSeconds, trainEvaluateSeconds, trainEvaluatePeakMB, trainEvaluateAccuracy
         case numpyVersion, numpySamples, numpyEpochSeconds, numpyNote, numpyBatchSamples, numpyBatchEpochSeconds
-        case benchPeakMB
+        case benchPeakMB, fullBatch
         case fastSamplesPerSecond, numpySpeedup, referenceSpeedup
     }
 
@@ -539,6 +544,7 @@ struct BenchReport: Encodable {
         try c.encodeIfPresent(numpyBatchSamples, forKey: .numpyBatchSamples)
         try c.encodeIfPresent(numpyBatchEpochSeconds, forKey: .numpyBatchEpochSeconds)
         try c.encode(benchPeakMB, forKey: .benchPeakMB)
+        try c.encodeIfPresent(fullBatch, forKey: .fullBatch)
     }
 
     var text: String {
@@ -562,6 +568,7 @@ struct BenchReport: Encodable {
             rows.append(("mini-batch SGD, B = \(batchSize), numpy", "\(f(numpyBatchEpochSeconds, 2)) s/epoch",
                          "median of 3 passes over \(numpyBatchSamples) samples, extrapolated; gdlab is \(f(numpyBatchEpochSeconds / batchEpochSeconds, 1))×"))
         }
+        rows += fullBatch?.rows(runs: runs, instructionSet: instructionSet, baselineInstructionSet: baselineInstructionSet) ?? []
         rows.append(("evaluating the test set", "\(f(evaluateSeconds)) s",
                      "median of \(runs); \(evaluateCount) images: loss, accuracy, confusion, saturation (Double)"))
         rows.append(("train + evaluate, 3 epochs", "\(f(trainEvaluateWallSeconds, 2)) s wall",

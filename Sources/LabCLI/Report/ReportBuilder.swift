@@ -23,6 +23,8 @@ struct ReportResults: Encodable {
     var figures: [ReportFigure]
     /// True when every question ran and every figure was drawn.
     var complete: Bool
+    /// The sharpness lab after Question 2 (ReportSharpness.swift); absent without Question 2.
+    var sharpness: Q2Sharpness.Result?
 }
 
 /// Runs the questions and writes the report files into a `ReportFolder`'s staging folder.
@@ -38,6 +40,7 @@ struct ReportBuilder {
         let figures = try ReportFigures(folder: folder.stagingFigures)
         let q1 = try ReportQuestion1.build(figures: figures, progress: progress)
         let q2 = try ReportQuestion2.build(question2, figures: figures, progress: progress)
+        let sharpness = q2.unavailable == nil ? try ReportSharpness.build(question2, figures: figures, progress: progress) : nil
 
         let missing = figures.missing
         var intro: [ReportBlock] = [
@@ -56,9 +59,10 @@ struct ReportBuilder {
         let document = ReportDocument(title: Self.title, intro: intro, sections: [
             q1.section.reproduced(by: ReportQuestion1.commands),
             q2.section.reproduced(by: ReportQuestion2.commands(question2)),
-        ])
+        ] + (sharpness.map { [$0.section.reproduced(by: ReportSharpness.commands(question2))] } ?? []))
         let results = ReportResults(question1: q1.results, question2: q2.results, figures: figures.all,
-                                    complete: missing.isEmpty && q2.unavailable == nil && q2.diverged == nil)
+                                    complete: missing.isEmpty && q2.unavailable == nil && q2.diverged == nil,
+                                    sharpness: sharpness?.results)
 
         let html = try progress.step("results.json, report.md, report.ipynb, report.html") { () -> String in
             try folder.write(Presenter.json(results) + "\n", named: "results.json")

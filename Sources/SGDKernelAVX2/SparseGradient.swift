@@ -1,0 +1,1 @@
+../SGDKernel/SparseGradient.swift
