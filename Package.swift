@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "Quadratic", targets: ["Quadratic"]),
         .library(name: "MNISTNet", targets: ["MNISTNet"]),
         .library(name: "Curvature", targets: ["Curvature"]),
+        .library(name: "Labs", targets: ["Labs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -72,11 +73,14 @@ let package = Package(
                 .target(name: "CLapack", condition: .when(platforms: [.linux])),
             ]),
 
+        // The experiments behind the curvature commands: settings → compute → Codable result.
+        .target(name: "Labs", dependencies: ["MNISTNet", "Curvature", "LabSupport"]),
+
         // The `lab` executable.
         .executableTarget(
             name: "LabCLI",
             dependencies: [
-                "Quadratic", "MNISTNet", "LabSupport", "CPNG",
+                "Quadratic", "MNISTNet", "LabSupport", "CPNG", "Curvature", "Labs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.process("Worksheets")]),

@@ -12,12 +12,14 @@ struct Lab: ParsableCommand {
         discussion: """
             Question 1 (gradient descent on L = ½(a·w1² + b·w2²)): q1a, q1b, q1c, q1d.
             Question 2 (the MNIST MLP from scratch): q2-init, q2-forward, q2-backprop, q2-train.
+            Question 1 on the network (curvature, η < 2/λmax): q2-curvature, q2-sweep.
             Everything at once: report.  Add --explain to a question for its worksheet.
             """,
         subcommands: [
             Report.self,
             Q1A.self, Q1B.self, Q1C.self, Q1D.self,
             Q2Init.self, Q2Forward.self, Q2Backprop.self, Q2Train.self,
+            Q2Curvature.self, Q2Sweep.self,
             Predict.self, Bench.self,
         ])
 

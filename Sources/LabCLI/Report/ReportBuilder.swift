@@ -19,6 +19,8 @@ struct ReportOutcome {
 struct ReportResults: Encodable {
     var question1: ReportQuestion1.Results
     var question2: ReportQuestion2.Results
+    /// Question 1 on the network (curvature and the learning-rate sweep); nil without data.
+    var curvature: ReportCurvature.Results?
     /// Every figure the report refers to, drawn or not.
     var figures: [ReportFigure]
     /// True when every question ran and every figure was drawn.
@@ -38,6 +40,7 @@ struct ReportBuilder {
         let figures = try ReportFigures(folder: folder.stagingFigures)
         let q1 = try ReportQuestion1.build(figures: figures, progress: progress)
         let q2 = try ReportQuestion2.build(question2, figures: figures, progress: progress)
+        let curvature = try ReportCurvature.build(question2.train.data, figures: figures, progress: progress)
 
         let missing = figures.missing
         var intro: [ReportBlock] = [
@@ -53,8 +56,8 @@ struct ReportBuilder {
         if let error = q2.unavailable {
             intro.append(.note("Question 2 could not run; its section says how to fix that.", detail: error))
         }
-        let document = ReportDocument(title: Self.title, intro: intro, sections: [q1.section, q2.section])
-        let results = ReportResults(question1: q1.results, question2: q2.results, figures: figures.all,
+        let document = ReportDocument(title: Self.title, intro: intro, sections: [q1.section, q2.section] + (curvature.map { [$0.section] } ?? []))
+        let results = ReportResults(question1: q1.results, question2: q2.results, curvature: curvature?.results, figures: figures.all,
                                     complete: missing.isEmpty && q2.unavailable == nil && q2.diverged == nil)
 
         let html = try progress.step("results.json, report.md, report.html") { () -> String in
