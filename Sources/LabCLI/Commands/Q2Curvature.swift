@@ -202,6 +202,7 @@ extension Q2Curvature {
                 + """
                 set xlabel 'eigenvalue of the Hessian of the mean loss'
                 set ylabel 'density (log scale)'
+                set format y '10^{%L}'
                 set logscale y
                 set yrange [1e-6:*]
                 set key top right
