@@ -47,6 +47,10 @@ struct Q2Curvature: ParsableCommand {
     @Flag(name: .customLong("no-compare"), help: "Skip the raw/scaled comparison and its two ablations (four one-epoch trainings).")
     var noCompare = false
 
+    @Option(name: .customLong("train-limit"),
+            help: ArgumentHelp("Train (the epochs and the comparison's one epoch) on the first N images only (default: all).", valueName: "N"))
+    var trainLimit: Int?
+
     @Option(help: "Threads for the Hessian-vector products (1…64; default: the core count).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -63,6 +67,9 @@ struct Q2Curvature: ParsableCommand {
         }
         guard (0 ... 100).contains(densityProbes) else { throw ValidationError("--density-probes \(densityProbes) must be 0…100; try --density-probes 2") }
         guard (1 ... 64).contains(threads) else { throw ValidationError("--threads \(threads) must be 1…64; try --threads 2") }
+        if let trainLimit, !(1 ... 60_000).contains(trainLimit) {
+            throw ValidationError("--train-limit \(trainLimit) must be 1…60000; try --train-limit 10000 or leave it out")
+        }
     }
 
     var settings: CurvatureLab.Settings {
@@ -78,6 +85,7 @@ struct Q2Curvature: ParsableCommand {
         s.rawPixels = network.rawPixels
         s.seed = network.seed
         s.threads = threads
+        s.trainLimit = trainLimit
         return s
     }
 
@@ -168,6 +176,24 @@ extension Q2Curvature {
             lines.append("W¹ block grows by 255²: scaling the inputs is preconditioning. Scaled pixels with W¹×255 saturate without that curvature.")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The command line that computes `s` (the options that differ from the defaults).
+    static func commandLine(_ s: CurvatureLab.Settings) -> String {
+        let d = CurvatureLab.Settings()
+        var words = ["lab", "q2-curvature"]
+        if s.samples != d.samples { words += ["--samples", "\(s.samples)"] }
+        if s.top != d.top { words += ["--top", "\(s.top)"] }
+        if s.epochs != d.epochs { words += ["--epochs", "\(s.epochs)"] }
+        if s.learningRate != d.learningRate { words += ["--lr", NumberFormat.number(s.learningRate)] }
+        if s.perSampleCount != d.perSampleCount { words += ["--per-sample", "\(s.perSampleCount)"] }
+        if s.traceProbes != d.traceProbes { words += ["--trace-probes", "\(s.traceProbes)"] }
+        if s.densityProbes != d.densityProbes { words += ["--density-probes", "\(s.densityProbes)"] }
+        if !s.compare { words.append("--no-compare") }
+        if s.rawPixels { words.append("--raw-pixels") }
+        if s.seed != d.seed { words += ["--seed", "\(s.seed)"] }
+        if let limit = s.trainLimit { words += ["--train-limit", "\(limit)"] }
+        return words.joined(separator: " ")
     }
 
     static func format(_ x: Double) -> String {
