@@ -77,8 +77,8 @@ public enum CurvatureLab {
         public var trace: TraceEstimate?
         public var density: SpectralDensity?
         public var perSample: PerSample?
-        /// Seconds for this snapshot's measurements.
-        public var seconds: Double
+        /// Seconds for this snapshot's measurements (nil where a deterministic record is wanted).
+        public var seconds: Double?
     }
 
     /// One row of the raw/scaled comparison.
@@ -97,6 +97,12 @@ public enum CurvatureLab {
     }
 
     public struct Result: Codable, Sendable {
+        /// The same result without its timings (every `seconds` nil): the same bytes on every run.
+        public var withoutTimings: Result {
+            var copy = self
+            for i in copy.snapshots.indices { copy.snapshots[i].seconds = nil }
+            return copy
+        }
         public var settings: Settings
         public var layerSizes: [Int]
         public var parameterCount: Int

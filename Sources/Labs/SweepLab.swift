@@ -78,7 +78,8 @@ public enum SweepLab {
         public var saturation: Double
         /// The accuracy is within 2 points of chance (1/classes).
         public var atChance: Bool
-        public var seconds: Double
+        /// Wall seconds of the run (nil where a deterministic record is wanted, as in the report).
+        public var seconds: Double?
         /// Where training stopped on a non-finite loss, if it did.
         public var note: String?
     }
@@ -97,6 +98,13 @@ public enum SweepLab {
     public struct Result: Codable, Sendable {
         public var settings: Settings
         public var runs: [Run]
+        /// The same result without its timings (every `seconds` nil): the same bytes on every run.
+        public var withoutTimings: Result {
+            var copy = self
+            copy.seconds = nil
+            for i in copy.runs.indices { copy.runs[i].seconds = nil }
+            return copy
+        }
         public var rates: [RateSummary]
         /// λmax of the mean loss over `curvatureSamples` images at the first seed's start.
         public var meanLambdaMax: Double
@@ -107,8 +115,8 @@ public enum SweepLab {
         /// seed did not (nil when there is none).
         public var lastConverging: Double?
         public var firstFailing: Double?
-        /// Wall seconds of the runs (all jobs).
-        public var seconds: Double
+        /// Wall seconds of the runs (all jobs); nil where a deterministic record is wanted.
+        public var seconds: Double?
     }
 
     /// Runs the sweep.

@@ -110,6 +110,9 @@ final class CurvatureCommandTests: Q2TestCase {
         for (arguments, text) in cases {
             assertOneLineFailure(try run(arguments), status: 64, containing: text)
         }
+        // A network too large for 100 Lanczos vectors is refused before any work, in one line.
+        assertOneLineFailure(try run(["q2-curvature", "--data-dir", mnist!, "--hidden", "4000"]), status: 1,
+                             containing: "use smaller --hidden layers")
     }
 
     func testExplainPrintsTheWorksheets() throws {

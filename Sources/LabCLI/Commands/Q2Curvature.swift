@@ -93,6 +93,7 @@ struct Q2Curvature: ParsableCommand {
         if output.explain { return try Presenter.explain(Self.worksheet) }
         let loaded = try Q2Data.load(data.settings)
         let start = try Q2Network.make(network.settings, fitting: loaded.train)
+        try Self.checkSize(start)
         let result = try Self.computeInteractively(settings, network: start, data: loaded)
         try Presenter.present(result, text: Self.text(for: result), figures: Self.figures(for: result, title: output.title),
                               options: output)
@@ -101,6 +102,19 @@ struct Q2Curvature: ParsableCommand {
 
 extension Q2Curvature {
     static let worksheet = "q2-curvature"
+
+    /// The most parameters the spectrum tools take: Lanczos keeps up to 100 vectors of them in
+    /// Double (8 bytes each), so 2,000,000 parameters already need 1.6 GB.
+    static let maximumParameterCount = 2_000_000
+
+    /// Refuses networks whose Lanczos vectors would not fit in memory.
+    static func checkSize(_ network: MLP) throws {
+        guard network.parameterCount <= maximumParameterCount else {
+            let gigabytes = Double(network.parameterCount) * 8 * 100 / 1e9
+            throw LabError.failed(
+                "the network has \(Q2Format.count(network.parameterCount)) parameters; the Hessian tools keep up to 100 vectors of that size (\(String(format: "%.0f", gigabytes)) GB), so at most \(Q2Format.count(maximumParameterCount)) are allowed; use smaller --hidden layers such as 32,32")
+        }
+    }
 
     /// `CurvatureLab.compute` with a progress line per step on a terminal and Ctrl-C between steps.
     static func computeInteractively(_ settings: CurvatureLab.Settings, network: MLP, data: Q2Data) throws -> CurvatureLab.Result {

@@ -134,7 +134,7 @@ extension Q2Sweep {
         } else {
             lines.append("Breakdown: no rate of the grid converged for every seed.")
         }
-        lines.append(String(format: "%d runs in %.1f s.", r.runs.count, r.seconds))
+        if let seconds = r.seconds { lines.append(String(format: "%d runs in %.1f s.", r.runs.count, seconds)) }
         return lines.joined(separator: "\n")
     }
 

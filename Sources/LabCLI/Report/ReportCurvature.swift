@@ -42,16 +42,18 @@ enum ReportCurvature {
         -> (section: ReportSection, results: Results)? {
         guard let loaded = try? Q2Data.load(data) else { return nil }
         let network = try MLP(seed: MLP.defaultSeed)
-        let c = try progress.step("q2-curvature: λmax at the start and after one epoch, raw vs scaled") {
+        let tc = try progress.step("q2-curvature: λmax at the start and after one epoch, raw vs scaled") {
             do {
                 return try CurvatureLab.compute(curvatureSettings, network: network, train: loaded.train, test: loaded.test)
             } catch { throw LabError.failed("\(error)") }
         }
-        let w = try progress.step("q2-sweep: per-sample SGD over η = 10⁻³ … 10") {
+        let tw = try progress.step("q2-sweep: per-sample SGD over η = 10⁻³ … 10") {
             do {
                 return try SweepLab.compute(sweepSettings, train: loaded.train, test: loaded.test)
             } catch { throw LabError.failed("\(error)") }
         }
+        // The report holds no timings: the same data gives the same bytes.
+        let c = tc.withoutTimings, w = tw.withoutTimings
         let drawn = try progress.step("q2-curvature, q2-sweep: figures") {
             try figures.draw([(Q2Curvature.figures(for: c, title: nil), []), (Q2Sweep.figures(for: w, title: nil), [])],
                              caption: { captions[$0] ?? $0 })
