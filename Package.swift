@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "Quadratic", targets: ["Quadratic"]),
         .library(name: "MNISTNet", targets: ["MNISTNet"]),
         .library(name: "Curvature", targets: ["Curvature"]),
+        .library(name: "Labs", targets: ["Labs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -74,15 +75,16 @@ let package = Package(
                 .target(name: "CLapack", condition: .when(platforms: [.linux])),
             ]),
 
-        // The experiments behind the labs that go beyond the homework: settings → compute →
-        // Codable result, no printing (the sharpness lab: full-batch gradient descent and λmax).
+        // The experiments behind the labs beyond the homework: settings → compute → Codable
+        // result, no printing (curvature and the learning-rate sweep; sharpness during
+        // full-batch gradient descent).
         .target(name: "Labs", dependencies: ["MNISTNet", "Curvature", "LabSupport"]),
 
         // The `lab` executable.
         .executableTarget(
             name: "LabCLI",
             dependencies: [
-                "Quadratic", "MNISTNet", "Labs", "LabSupport", "CPNG",
+                "Quadratic", "MNISTNet", "LabSupport", "CPNG", "Curvature", "Labs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.process("Worksheets")]),

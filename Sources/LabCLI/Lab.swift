@@ -11,13 +11,15 @@ struct Lab: ParsableCommand {
         abstract: "gdlab: the gradient-descent lab. One subcommand per homework question; figures as PNG.",
         discussion: """
             Question 1 (gradient descent on L = ½(a·w1² + b·w2²)): q1a, q1b, q1c, q1d.
-            Question 2 (the MNIST MLP from scratch): q2-init, q2-forward, q2-backprop, q2-train; after it, q2-sharpness.
+            Question 2 (the MNIST MLP from scratch): q2-init, q2-forward, q2-backprop, q2-train.
+            Question 1 on the network (curvature, η < 2/λmax): q2-curvature, q2-sweep, q2-sharpness.
             Everything at once: report.  Add --explain to a question for its worksheet.
             """,
         subcommands: [
             Report.self,
             Q1A.self, Q1B.self, Q1C.self, Q1D.self,
-            Q2Init.self, Q2Forward.self, Q2Backprop.self, Q2Train.self, Q2Sharpness.self,
+            Q2Init.self, Q2Forward.self, Q2Backprop.self, Q2Train.self,
+            Q2Curvature.self, Q2Sweep.self, Q2Sharpness.self,
             Predict.self, Bench.self,
         ])
 

@@ -78,7 +78,8 @@ struct Bench: ParsableCommand {
             print(String(decoding: try JSONEncoder().encode(figures), as: UTF8.self))
             return
         }
-        let report = try measure(files)
+        var report = try measure(files)
+        report.curvature = try BenchCurvature.measure(files, runs: runs, reference: reference, numpy: !noNumpy)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -496,6 +497,8 @@ struct BenchReport: Encodable {
     var benchPeakMB = 0.0
     /// The full-batch gradient rows (BenchFullBatch.swift).
     var fullBatch: BenchFullBatch?
+    /// The curvature rows (BenchCurvature.swift).
+    var curvature: BenchCurvature?
 
     var fastSamplesPerSecond: Double { Double(epochSize) / fastEpochSeconds }
     /// The median over the runs of numpy's epoch over the fast kernel's, each pair run back to back.
@@ -509,7 +512,7 @@ struct BenchReport: Encodable {
         case fastAccuracyAfterOneEpoch, batchEpochSeconds, referenceSamples, referenceEpochSeconds
         case trainEvaluateWallSeconds, trainEvaluateSeconds, trainEvaluatePeakMB, trainEvaluateAccuracy
         case numpyVersion, numpySamples, numpyEpochSeconds, numpyNote, numpyBatchSamples, numpyBatchEpochSeconds
-        case benchPeakMB, fullBatch
+        case benchPeakMB, fullBatch, curvature
         case fastSamplesPerSecond, numpySpeedup, referenceSpeedup
     }
 
@@ -545,6 +548,7 @@ struct BenchReport: Encodable {
         try c.encodeIfPresent(numpyBatchEpochSeconds, forKey: .numpyBatchEpochSeconds)
         try c.encode(benchPeakMB, forKey: .benchPeakMB)
         try c.encodeIfPresent(fullBatch, forKey: .fullBatch)
+        try c.encodeIfPresent(curvature, forKey: .curvature)
     }
 
     var text: String {
@@ -590,6 +594,7 @@ struct BenchReport: Encodable {
                 + b.padding(toLength: middle, withPad: " ", startingAt: 0) + "  " + c + "\n"
         }
         if let numpyNote { text += numpyNote + "\n" }
+        if let curvature { text += curvature.text }
         return text
     }
 }

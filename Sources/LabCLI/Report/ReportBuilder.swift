@@ -19,6 +19,8 @@ struct ReportOutcome {
 struct ReportResults: Encodable {
     var question1: ReportQuestion1.Results
     var question2: ReportQuestion2.Results
+    /// Question 1 on the network (curvature and the learning-rate sweep); nil without data.
+    var curvature: ReportCurvature.Results?
     /// Every figure the report refers to, drawn or not.
     var figures: [ReportFigure]
     /// True when every question ran and every figure was drawn.
@@ -40,6 +42,7 @@ struct ReportBuilder {
         let figures = try ReportFigures(folder: folder.stagingFigures)
         let q1 = try ReportQuestion1.build(figures: figures, progress: progress)
         let q2 = try ReportQuestion2.build(question2, figures: figures, progress: progress)
+        let curvature = try ReportCurvature.build(question2.train.data, figures: figures, progress: progress)
         let sharpness = q2.unavailable == nil ? try ReportSharpness.build(question2, figures: figures, progress: progress) : nil
 
         let missing = figures.missing
@@ -59,8 +62,9 @@ struct ReportBuilder {
         let document = ReportDocument(title: Self.title, intro: intro, sections: [
             q1.section.reproduced(by: ReportQuestion1.commands),
             q2.section.reproduced(by: ReportQuestion2.commands(question2)),
-        ] + (sharpness.map { [$0.section.reproduced(by: ReportSharpness.commands(question2))] } ?? []))
-        let results = ReportResults(question1: q1.results, question2: q2.results, figures: figures.all,
+        ] + (curvature.map { [$0.section] } ?? [])
+          + (sharpness.map { [$0.section.reproduced(by: ReportSharpness.commands(question2))] } ?? []))
+        let results = ReportResults(question1: q1.results, question2: q2.results, curvature: curvature?.results, figures: figures.all,
                                     complete: missing.isEmpty && q2.unavailable == nil && q2.diverged == nil,
                                     sharpness: sharpness?.results)
 
