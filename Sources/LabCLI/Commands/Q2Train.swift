@@ -290,7 +290,8 @@ extension Q2Train: Q2Lab {
         if s.network.rawPixels {
             lines.append("  Raw pixels up to 255 push z = x·W + b far beyond ±4.6 from the start, so most first-layer units sit on the flat")
             lines.append("  tails of the sigmoid; and raw inputs make the loss far more curved along W¹ (its curvature grows with x², up to")
-            lines.append("  255² for the same unit states), so one SGD step overshoots on many samples: Question 1(c) on the network.")
+            lines.append("  255² for the same unit states), so one SGD step overshoots on many samples: Question 1(c) on the network")
+            lines.append("  (`lab q2-curvature` measures both effects and separates them).")
         }
         lines.append("")
         let names = r.data.classNames
