@@ -27,15 +27,27 @@ struct Q2Data: Sendable {
 
     private static let cache = Memo<Q2DataSettings, Q2Data>()
 
-    private static func read(_ settings: Q2DataSettings) throws -> Q2Data {
+    /// The four files for `settings`, found or downloaded (progress on stderr), without reading them.
+    ///
+    /// - Throws: `LabError.failed` with the library's one-line reason.
+    static func files(_ settings: Q2DataSettings) throws -> DatasetFiles {
         let kind = try settings.kind()
         do {
             let location = DatasetLocation(
                 kind: kind, explicitFolder: settings.dataDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) })
             let reporter = DownloadReporter()
-            let files = try location.resolve(
+            return try location.resolve(
                 downloader: try DatasetDownloader(kind: kind, mirror: settings.mirror),
                 progress: { reporter.report($0) })
+        } catch {
+            throw LabError.failed("\(error)")
+        }
+    }
+
+    private static func read(_ settings: Q2DataSettings) throws -> Q2Data {
+        let kind = try settings.kind()
+        let files = try files(settings)
+        do {
             let train = try ImageDataset.load(images: files.trainImages, labels: files.trainLabels)
             let test = try ImageDataset.load(images: files.testImages, labels: files.testLabels)
             return Q2Data(kind: kind, files: files, train: train, test: test)
