@@ -352,4 +352,22 @@ final class HardeningTests: Q2TestCase {
         try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("link.npz"), withDestinationURL: weights)
         XCTAssertEqual(try NPZ.decode(contentsOf: folder.appendingPathComponent("link.npz")).layerSizes, [784, 32, 10])
     }
+
+    // MARK: - 15. Downloads write nothing under the current folder
+
+    func testRelativeHomeAndCacheFoldersAreIgnored() throws {
+        let mirror = "http://127.0.0.1:9/"  // the discard port: connection refused, nothing downloaded
+        for environment in [["HOME": "relhome", "XDG_CACHE_HOME": folder.appendingPathComponent("cache").path],
+                            ["HOME": folder.appendingPathComponent("home").path, "XDG_CACHE_HOME": "relcache", "XDG_DATA_HOME": "reldata"]] {
+            var environment = environment
+            environment["MNIST_DIR"] = ""  // removed: the data must be looked for in the cache, then downloaded
+            let output = try run(["q2-train", "--mirror", mirror, "--out", "figs"], environment: environment, timeout: 120)
+            XCTAssertEqual(output.status, 1, output.stderr)
+            XCTAssertTrue(output.stderr.contains("lab: could not download"), output.stderr)
+            for name in ["relhome", "relcache", "reldata"] {
+                XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path),
+                               "\(environment): \(name) was created under the current folder")
+            }
+        }
+    }
 }
