@@ -30,15 +30,17 @@ enum GnuplotError: Error, CustomStringConvertible {
         case .notInstalled:
             return "gnuplot was not found on PATH; " + Self.installHint
         case .failed(let status, let message):
-            let text = message.split(whereSeparator: \.isNewline).map(String.init)
+            var text = message.split(whereSeparator: \.isNewline).map(String.init)
                 .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.joined(separator: " | ")
+            // One line that says what went wrong, not a screenful: gnuplot's first 300 characters.
+            if text.count > 300 { text = String(text.prefix(300)) + " …" }
             return "gnuplot failed (exit \(status)): \(text.isEmpty ? "no message" : text)"
         case .timedOut(let seconds):
             return "gnuplot did not finish within \(String(format: "%g", seconds)) s and was stopped; "
                 + "on a slow machine allow more time with GDLAB_GNUPLOT_TIMEOUT=600 (seconds)"
         case .badTimeout(let text):
             let shown = String(String.UnicodeScalarView(text.unicodeScalars.prefix(40).map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
-            return "GDLAB_GNUPLOT_TIMEOUT is '\(shown)', not a number of seconds between 0 and 86400; "
+            return "GDLAB_GNUPLOT_TIMEOUT is '\(shown)', not a number of seconds greater than 0 and at most 86400; "
                 + "unset it (the limit is then \(String(format: "%g", Gnuplot.defaultTimeout)) s) or set e.g. GDLAB_GNUPLOT_TIMEOUT=600"
         }
     }
@@ -103,8 +105,8 @@ enum Gnuplot {
             try? input.write(contentsOf: bytes)
             try? input.close()
         }
-        let image = Background { output.readDataToEndOfFile() }
-        let message = Background { errors.readDataToEndOfFile() }
+        let image = Background { drain(output, keeping: maximumFigureBytes + 1) }
+        let message = Background { drain(errors, keeping: maximumMessageBytes) }
 
         guard fed.wait(until: deadline) != nil, let png = image.wait(until: deadline),
               let text = message.wait(until: deadline), exited.wait(timeout: deadline) == .success
@@ -115,7 +117,26 @@ enum Gnuplot {
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
             throw GnuplotError.failed(status: process.terminationStatus, message: String(decoding: text, as: UTF8.self))
         }
+        guard png.count <= maximumFigureBytes else {
+            throw GnuplotError.failed(status: 0, message: "gnuplot wrote more than \(maximumFigureBytes >> 20) MB, which is no figure gdlab draws")
+        }
         return png
+    }
+
+    /// The most bytes of PNG accepted from gnuplot (gdlab's largest figure is well under 1 MB).
+    static let maximumFigureBytes = 64 << 20
+    /// The most bytes of gnuplot's stderr kept for the message (the rest is read and dropped).
+    static let maximumMessageBytes = 4096
+
+    /// Reads `handle` to its end, keeping at most `limit` bytes: the rest is read and dropped, so
+    /// the child never blocks on a full pipe and a runaway output never fills memory.
+    private static func drain(_ handle: FileHandle, keeping limit: Int) -> Data {
+        var kept = Data()
+        while true {
+            let piece = handle.availableData
+            if piece.isEmpty { return kept }
+            if kept.count < limit { kept.append(piece.prefix(limit - kept.count)) }
+        }
     }
 
     /// Held while a gnuplot's pipes are made and it is started. Foundation's pipes are not
