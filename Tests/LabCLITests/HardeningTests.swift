@@ -370,4 +370,31 @@ final class HardeningTests: Q2TestCase {
             }
         }
     }
+
+    // MARK: - Messages: images of the wrong size
+
+    /// A folder of plain IDX files: `count` blank training images of `train` size, test images of `test` size.
+    private func idxFolder(_ name: String, train: (Int, Int), test: (Int, Int), count: Int = 2) throws -> URL {
+        let url = folder.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        func header(_ words: [Int]) -> [UInt8] { words.flatMap { w in [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: w >> $0) } } }
+        for (prefix, size) in [("train", train), ("t10k", test)] {
+            var images = Data(header([0x803, count, size.0, size.1]))
+            images.append(Data(count: count * size.0 * size.1))
+            try images.write(to: url.appendingPathComponent("\(prefix)-images-idx3-ubyte"))
+            try Data(header([0x801, count]) + (0 ..< count).map { UInt8($0 % 10) }).write(to: url.appendingPathComponent("\(prefix)-labels-idx1-ubyte"))
+        }
+        return url
+    }
+
+    func testImagesOfDifferentOrHugeSizesAreExplainedAsADataProblem() throws {
+        let mixed = try idxFolder("mixed", train: (28, 28), test: (20, 20))
+        let output = try run(["q2-train", "--data-dir", mixed.path, "--out", "figs"])
+        assertOneLineFailure(output, status: 1, containing: "the training images are 28×28 but the test images are 20×20")
+        XCTAssertFalse(output.stderr.contains("--load") || output.stderr.contains("weights made for"), output.stderr)
+        let huge = try idxFolder("huge", train: (4096, 4096), test: (4096, 4096), count: 1)
+        let big = try run(["q2-train", "--data-dir", huge.path, "--out", "figs"])
+        assertOneLineFailure(big, status: 1, containing: "are 4096×4096 = 16,777,216 pixels, more than the 16,384 inputs")
+        XCTAssertFalse(big.stderr.contains("--hidden"), big.stderr)
+    }
 }
