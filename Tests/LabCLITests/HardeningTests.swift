@@ -79,6 +79,20 @@ final class HardeningTests: Q2TestCase {
         }
     }
 
+    func testCachedDefaultModelWithHugeWeightsSaysDeleteIt() throws {
+        _ = try writeDigitImage("digit.png")
+        let small = try mnistSubset(1000, name: "small")
+        let files = try XCTUnwrap(DatasetLocation(kind: .mnist, explicitFolder: small).locate())
+        let key = ModelCache.Key(settings: ModelCache.settings(network: Q2NetworkSettings(hidden: [32]), dataset: "mnist"),
+                                 trainingDataSHA256: try files.trainingDataIdentity())
+        let url = ModelCache.url(for: key, environment: ["XDG_CACHE_HOME": folder.appendingPathComponent("cache").path])
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: try writeWeights("huge.npz", value: 1e308), to: url)
+        let output = try run(["predict", "digit.png", "--hidden", "32"], environment: ["MNIST_DIR": small.path])
+        assertOneLineFailure(output, status: 1, containing: "non-finite class probabilities")
+        XCTAssertTrue(output.stderr.contains("delete that cached model"), output.stderr)
+    }
+
     // MARK: - 3, 9, 12. Standard descriptors
 
     func testStderrThatCannotBeWrittenDoesNotStopTrainingOrSaving() throws {
