@@ -27,6 +27,7 @@ struct Lab: ParsableCommand {
     /// 0 success, 1 failure, 2 results written but figures missing, 64 bad usage, 130 interrupted.
     static func main() {
         StandardStreams.ensureOpen()
+        Environment.ignoreRelativeHomes()
         if let problem = nonUTF8Argument() {
             Console.error("lab: \(problem)")
             Foundation.exit(ExitCode.validationFailure.rawValue)

@@ -148,6 +148,34 @@ public struct DatasetFiles: Sendable, Equatable {
     }
 }
 
+extension DatasetFiles {
+    /// SHA-256 (lowercase hex) of the training images' and labels' bytes as stored: the
+    /// identity of the data a model is trained on (a subset, another copy or another dataset
+    /// gives another identity). Read in 1 MB pieces; about 10 MB for MNIST's `.gz` files.
+    ///
+    /// - Throws: `IDXError.unreadable` when a file cannot be read.
+    public func trainingDataIdentity() throws -> String {
+        var hasher = SHA256()
+        for url in [trainImages, trainLabels] {
+            guard let handle = FileHandle(forReadingAtPath: url.path) else {
+                throw IDXError.unreadable(file: url.path, reason: "it cannot be opened")
+            }
+            defer { try? handle.close() }
+            var total = 0
+            while let piece = try? handle.read(upToCount: 1 << 20), !piece.isEmpty {
+                total += piece.count
+                guard total <= IDX.maximumDecompressedBytes else {
+                    throw IDXError.unreadable(file: url.path, reason: "it is larger than any dataset file")
+                }
+                hasher.update(data: piece)
+            }
+            // The boundary between the two files is part of what is hashed.
+            hasher.update(data: Data("|\(total)|".utf8))
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}
+
 /// Where the dataset folder came from, in the order they are tried.
 public enum DatasetSource: Sendable, Equatable, CustomStringConvertible {
     /// `--data-dir`.

@@ -195,6 +195,25 @@ private final class BodyReceiver: NSObject, URLSessionDataDelegate, @unchecked S
         completionHandler(.allow)
     }
 
+    /// Redirects are followed only to http and https: a mirror sending the client to `file:`
+    /// (or `ftp:`, …) is refused with that reason, not with the status of what came back.
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        // The Location header as sent: Foundation on Linux rewrites `file:///x` into a request
+        // for http://<same host>/x, so the new request alone does not show where it was sent.
+        let location = (response.allHeaderFields.first { ($0.key as? String)?.lowercased() == "location" }?.value as? String)
+            ?? request.url?.absoluteString ?? "?"
+        let target = URL(string: location, relativeTo: response.url) ?? request.url
+        let scheme = target?.scheme?.lowercased()
+        guard scheme == "http" || scheme == "https", request.url?.scheme == target?.scheme else {
+            fail("the server redirected to '\(location)', which is not http(s); gdlab follows only http and https redirects")
+            completionHandler(nil)
+            task.cancel()
+            return
+        }
+        completionHandler(request)
+    }
+
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         lock.lock()
         let tooMuch = body.count + data.count > limit

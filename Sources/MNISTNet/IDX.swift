@@ -222,20 +222,23 @@ extension ImageDataset {
             throw IDXError.unreadable(file: url.path, reason: "no such file")
         }
         guard !isDirectory.boolValue else { throw IDXError.unreadable(file: url.path, reason: "it is a folder") }
-        // A pipe or device would block the read forever: only regular files are datasets.
-        guard (try? FileManager.default.attributesOfItem(atPath: url.path)[.type]) as? FileAttributeType == .typeRegular else {
+        // A pipe or device would block the read forever: only regular files (or links to one,
+        // which stat follows) are datasets.
+        var status = stat()
+        guard stat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
             throw IDXError.unreadable(file: url.path, reason: "it is not a regular file (a pipe or a device?)")
         }
         // A gzip file of MNIST is ~10 MB; a plain one 47 MB. Refuse anything far larger
         // before reading it into memory.
-        if let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size]) as? NSNumber,
-           size.int64Value > Int64(IDX.maximumDecompressedBytes) {
-            throw IDXError.unreadable(file: url.path, reason: "it is \(size.int64Value) bytes, larger than any dataset file")
+        if Int64(status.st_size) > Int64(IDX.maximumDecompressedBytes) {
+            throw IDXError.unreadable(file: url.path, reason: "it is \(status.st_size) bytes, larger than any dataset file")
         }
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw IDXError.unreadable(file: url.path, reason: String(cString: strerror(errno))) }
         do {
-            return try Data(contentsOf: url)
+            return try FileHandle(fileDescriptor: fd, closeOnDealloc: true).readToEnd() ?? Data()
         } catch {
-            throw IDXError.unreadable(file: url.path, reason: (error as NSError).localizedDescription)
+            throw IDXError.unreadable(file: url.path, reason: "it cannot be read (\(error))")
         }
     }
 }

@@ -123,8 +123,8 @@ public enum NPZ {
             throw NPZError.notAnArchive("'\(shown)' is a folder")
         }
         // Opening a pipe would block until something writes to it: only regular files are weights.
-        if FileManager.default.fileExists(atPath: url.path),
-           (try? FileManager.default.attributesOfItem(atPath: url.path)[.type]) as? FileAttributeType != .typeRegular {
+        var status = stat()  // follows a symbolic link to the file
+        if stat(url.path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
             throw NPZError.notAnArchive("'\(shown)' is not a regular file (a pipe or a device?)")
         }
         let fd = open(url.path, O_RDONLY | O_CLOEXEC)

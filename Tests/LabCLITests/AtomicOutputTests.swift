@@ -154,7 +154,9 @@ final class AtomicOutputTests: XCTestCase {
     /// AtomicFile. The allowed ones: AtomicFile itself, NPZ.decode's private temporary copy of
     /// the bytes it reads (an input, removed right after, never an output), and the report's
     /// staging folder, whose files are written by AtomicFile and then renamed into place whole,
-    /// and `/dev/null` opened in place of a closed stdout or stderr at startup (nothing created).
+    /// `/dev/null` opened in place of a closed stdout or stderr at startup (nothing created), and
+    /// the report's copy of a previous report into a version folder (where it cannot be hard-
+    /// linked), which readers reach only after it is complete, through one link rename.
     func testNoSourceWritesAFileBypassingAtomicFile() throws {
         let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources")
@@ -167,6 +169,7 @@ final class AtomicOutputTests: XCTestCase {
             "MNISTNet/NPZ.swift: write(to:",
             "LabCLI/Report/ReportFolder.swift: rename(",
             "LabCLI/Support/LabError.swift: O_WRONLY",
+            "LabCLI/Report/ReportFolder.swift: .copyItem(",
         ]
         var found: Set<String> = []
         let enumerator = try XCTUnwrap(FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil))

@@ -106,6 +106,28 @@ final class FigureOutputTests: Q2TestCase {
         XCTAssertFalse(alive, "gnuplot's helper process \(pid) is still running")
     }
 
+    /// A gnuplot that floods stdout or stderr: its output is read to the end but only a bounded
+    /// part is kept; the message stays one short line and nothing is accepted as a figure.
+    func testGnuplotOutputIsBoundedAndChecked() throws {
+        let flood = try fakeGnuplot("cat > /dev/null\nhead -c 100000000 /dev/zero")
+        let big = try run(["q1a", "--out", "figs"], environment: ["PATH": flood], timeout: 120)
+        assertOneLineFailure(big, status: 1, containing: "gnuplot wrote more than 64 MB")
+        let chatty = try fakeGnuplot("cat > /dev/null\nhead -c 37000000 /dev/zero | tr '\\0' x >&2\nexit 1")
+        let long = try run(["q1a", "--out", "figs"], environment: ["PATH": chatty], timeout: 120)
+        assertOneLineFailure(long, status: 1, containing: "gnuplot failed (exit 1): xxx")
+        XCTAssertLessThan(long.stderr.count, 600, "the message is one short line")
+        let signature = try fakeGnuplot("cat > /dev/null\nprintf '\\211PNG\\r\\n\\032\\n'")
+        let bare = try run(["q1a", "--out", "figs"], environment: ["PATH": signature])
+        assertOneLineFailure(bare, status: 1, containing: "gnuplot wrote no usable PNG for q1a-descent (no IHDR chunk)")
+        XCTAssertFalse(try files(in: out).contains { $0.hasSuffix(".png") })
+        try assertOnlyCompleteFiles(in: out)
+    }
+
+    func testTimeLimitOfZeroSaysWhatIsAllowed() throws {
+        let output = try run(["q1a", "--out", "figs"], environment: ["GDLAB_GNUPLOT_TIMEOUT": "0"])
+        assertOneLineFailure(output, status: 1, containing: "not a number of seconds greater than 0 and at most 86400")
+    }
+
     func testTimeLimitThatIsNotANumberIsOneLine() throws {
         for value in ["soon", "-1", "0", "nan", "1e9"] {
             let output = try run(["q1a", "--out", "figs"], environment: ["GDLAB_GNUPLOT_TIMEOUT": value])

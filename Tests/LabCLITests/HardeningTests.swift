@@ -79,6 +79,20 @@ final class HardeningTests: Q2TestCase {
         }
     }
 
+    func testCachedDefaultModelWithHugeWeightsSaysDeleteIt() throws {
+        _ = try writeDigitImage("digit.png")
+        let small = try mnistSubset(1000, name: "small")
+        let files = try XCTUnwrap(DatasetLocation(kind: .mnist, explicitFolder: small).locate())
+        let key = ModelCache.Key(settings: ModelCache.settings(network: Q2NetworkSettings(hidden: [32]), dataset: "mnist"),
+                                 trainingDataSHA256: try files.trainingDataIdentity())
+        let url = ModelCache.url(for: key, environment: ["XDG_CACHE_HOME": folder.appendingPathComponent("cache").path])
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: try writeWeights("huge.npz", value: 1e308), to: url)
+        let output = try run(["predict", "digit.png", "--hidden", "32"], environment: ["MNIST_DIR": small.path])
+        assertOneLineFailure(output, status: 1, containing: "non-finite class probabilities")
+        XCTAssertTrue(output.stderr.contains("delete that cached model"), output.stderr)
+    }
+
     // MARK: - 3, 9, 12. Standard descriptors
 
     func testStderrThatCannotBeWrittenDoesNotStopTrainingOrSaving() throws {
@@ -280,5 +294,121 @@ final class HardeningTests: Q2TestCase {
         XCTAssertFalse(npz.stderr.contains("not a NumPy .npz file"), npz.stderr)
         let png = try runUnprivileged(["predict", "locked.png", "--load", "w.npz"])
         assertOneLineFailure(png, status: 1, containing: "cannot read 'locked.png': Permission denied; check its permissions")
+    }
+
+    // MARK: - 7, 13. The default model's cache
+
+    /// A folder whose training files are the first `count` MNIST training images (plain IDX)
+    /// and whose test files are MNIST's own.
+    private func mnistSubset(_ count: Int, name: String) throws -> URL {
+        let subset = folder.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: subset, withIntermediateDirectories: true)
+        let train = try ImageDataset.load(images: URL(fileURLWithPath: mnist).appendingPathComponent("train-images-idx3-ubyte.gz"),
+                                          labels: URL(fileURLWithPath: mnist).appendingPathComponent("train-labels-idx1-ubyte.gz"))
+        func header(_ words: [Int]) -> [UInt8] { words.flatMap { w in [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: w >> $0) } } }
+        var images = header([0x803, count, 28, 28])
+        for k in 0 ..< count { images += Array(train.image(at: k)) }
+        try Data(images).write(to: subset.appendingPathComponent("train-images-idx3-ubyte"))
+        try Data(header([0x801, count]) + Array(train.labels.prefix(count))).write(to: subset.appendingPathComponent("train-labels-idx1-ubyte"))
+        for file in ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] {
+            try FileManager.default.copyItem(at: URL(fileURLWithPath: mnist).appendingPathComponent(file),
+                                             to: subset.appendingPathComponent(file))
+        }
+        return subset
+    }
+
+    func testDefaultModelCacheIsKeyedByTheTrainingData() throws {
+        _ = try writeDigitImage("digit.png")
+        let small = try mnistSubset(1000, name: "small"), other = try mnistSubset(1200, name: "other")
+        let first = try run(["predict", "digit.png"], environment: ["MNIST_DIR": small.path])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stderr.contains("training the default MNIST model once"), first.stderr)
+        let again = try run(["predict", "digit.png"], environment: ["MNIST_DIR": small.path])
+        XCTAssertEqual(again.stderr, "", "the same data reuses the cached model")
+        // Other training data must not get the model cached for the first.
+        let second = try run(["predict", "digit.png"], environment: ["MNIST_DIR": other.path])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stderr.contains("training the default MNIST model once"), "the subset's model was reused: \(second.stderr)")
+        let cache = folder.appendingPathComponent("cache/gdlab")
+        let names = try FileManager.default.contentsOfDirectory(atPath: cache.path)
+        XCTAssertEqual(names.filter { $0.hasSuffix(".npz") }.count, 2, names.description)
+        // Each model has its key recorded beside it: settings and the training data's SHA-256.
+        for name in names where name.hasSuffix(".json") {
+            let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: cache.appendingPathComponent(name))) as? [String: Any])
+            XCTAssertEqual((record["trainingDataSHA256"] as? String)?.count, 64, "\(record)")
+            XCTAssertNotNil(record["settings"])
+        }
+    }
+
+    func testUnwritableCacheStillPredictsAndWarns() throws {
+        _ = try writeDigitImage("digit.png")
+        let small = try mnistSubset(1000, name: "small")
+        try Data().write(to: folder.appendingPathComponent("afile"))
+        let output = try run(["predict", "digit.png"],
+                             environment: ["MNIST_DIR": small.path, "XDG_CACHE_HOME": folder.appendingPathComponent("afile/cache").path])
+        XCTAssertEqual(output.status, 0, output.stderr)
+        XCTAssertTrue(output.stdout.contains("digit.png: predicted"), output.stdout)
+        XCTAssertTrue(output.stdout.contains("(not cached)"), output.stdout)
+        XCTAssertTrue(output.stderr.contains("lab: warning: the default model could not be cached"), output.stderr)
+    }
+
+    /// DatasetLocation accepts "a regular file or a link to one"; the readers must too.
+    func testDatasetAndWeightsFilesMayBeSymbolicLinks() throws {
+        let real = URL(fileURLWithPath: mnist)
+        for file in ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] {
+            try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent(file),
+                                                       withDestinationURL: real.appendingPathComponent(file))
+        }
+        let test = try ImageDataset.load(images: folder.appendingPathComponent("t10k-images-idx3-ubyte.gz"),
+                                         labels: folder.appendingPathComponent("t10k-labels-idx1-ubyte.gz"))
+        XCTAssertEqual(test.count, 10_000)
+        let weights = try writeWeights("w.npz", value: 0.01)
+        try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("link.npz"), withDestinationURL: weights)
+        XCTAssertEqual(try NPZ.decode(contentsOf: folder.appendingPathComponent("link.npz")).layerSizes, [784, 32, 10])
+    }
+
+    // MARK: - 15. Downloads write nothing under the current folder
+
+    func testRelativeHomeAndCacheFoldersAreIgnored() throws {
+        let mirror = "http://127.0.0.1:9/"  // the discard port: connection refused, nothing downloaded
+        for environment in [["HOME": "relhome", "XDG_CACHE_HOME": folder.appendingPathComponent("cache").path],
+                            ["HOME": folder.appendingPathComponent("home").path, "XDG_CACHE_HOME": "relcache", "XDG_DATA_HOME": "reldata"]] {
+            var environment = environment
+            environment["MNIST_DIR"] = ""  // removed: the data must be looked for in the cache, then downloaded
+            let output = try run(["q2-train", "--mirror", mirror, "--out", "figs"], environment: environment, timeout: 120)
+            XCTAssertEqual(output.status, 1, output.stderr)
+            XCTAssertTrue(output.stderr.contains("lab: could not download"), output.stderr)
+            for name in ["relhome", "relcache", "reldata"] {
+                XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path),
+                               "\(environment): \(name) was created under the current folder")
+            }
+        }
+    }
+
+    // MARK: - Messages: images of the wrong size
+
+    /// A folder of plain IDX files: `count` blank training images of `train` size, test images of `test` size.
+    private func idxFolder(_ name: String, train: (Int, Int), test: (Int, Int), count: Int = 2) throws -> URL {
+        let url = folder.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        func header(_ words: [Int]) -> [UInt8] { words.flatMap { w in [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: w >> $0) } } }
+        for (prefix, size) in [("train", train), ("t10k", test)] {
+            var images = Data(header([0x803, count, size.0, size.1]))
+            images.append(Data(count: count * size.0 * size.1))
+            try images.write(to: url.appendingPathComponent("\(prefix)-images-idx3-ubyte"))
+            try Data(header([0x801, count]) + (0 ..< count).map { UInt8($0 % 10) }).write(to: url.appendingPathComponent("\(prefix)-labels-idx1-ubyte"))
+        }
+        return url
+    }
+
+    func testImagesOfDifferentOrHugeSizesAreExplainedAsADataProblem() throws {
+        let mixed = try idxFolder("mixed", train: (28, 28), test: (20, 20))
+        let output = try run(["q2-train", "--data-dir", mixed.path, "--out", "figs"])
+        assertOneLineFailure(output, status: 1, containing: "the training images are 28×28 but the test images are 20×20")
+        XCTAssertFalse(output.stderr.contains("--load") || output.stderr.contains("weights made for"), output.stderr)
+        let huge = try idxFolder("huge", train: (4096, 4096), test: (4096, 4096), count: 1)
+        let big = try run(["q2-train", "--data-dir", huge.path, "--out", "figs"])
+        assertOneLineFailure(big, status: 1, containing: "are 4096×4096 = 16,777,216 pixels, more than the 16,384 inputs")
+        XCTAssertFalse(big.stderr.contains("--hidden"), big.stderr)
     }
 }

@@ -62,12 +62,19 @@ final class PredictTests: Q2TestCase {
     func testDefaultModelIsReadFromTheCache() throws {
         let model = try trainModel()
         let cache = folder.appendingPathComponent("cache")
-        let url = ModelCache.url(for: ModelCache.settings(network: Q2NetworkSettings(), dataset: "mnist"),
-                                 environment: ["XDG_CACHE_HOME": cache.path])
+        let files = try XCTUnwrap(DatasetLocation(kind: .mnist, explicitFolder: URL(fileURLWithPath: mnist)).locate())
+        let identity = try files.trainingDataIdentity()
+        let key = ModelCache.Key(settings: ModelCache.settings(network: Q2NetworkSettings(), dataset: "mnist"),
+                                 trainingDataSHA256: identity)
+        let url = ModelCache.url(for: key, environment: ["XDG_CACHE_HOME": cache.path])
         XCTAssertEqual(url.deletingLastPathComponent().path, cache.appendingPathComponent("gdlab").path)
         XCTAssertTrue(url.lastPathComponent.hasPrefix("model-") && url.lastPathComponent.hasSuffix(".npz"))
-        XCTAssertNotEqual(url, ModelCache.url(for: ModelCache.settings(network: Q2NetworkSettings(seed: 1), dataset: "mnist"),
-                                              environment: ["XDG_CACHE_HOME": cache.path]), "the seed is part of the model")
+        var seeded = key
+        seeded.settings = ModelCache.settings(network: Q2NetworkSettings(seed: 1), dataset: "mnist")
+        XCTAssertNotEqual(url, ModelCache.url(for: seeded, environment: ["XDG_CACHE_HOME": cache.path]), "the seed is part of the key")
+        var otherData = key
+        otherData.trainingDataSHA256 = String(repeating: "0", count: 64)
+        XCTAssertNotEqual(url, ModelCache.url(for: otherData, environment: ["XDG_CACHE_HOME": cache.path]), "the data is part of the key")
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: URL(fileURLWithPath: model), to: url)
         let file = try writeDigit(try Q2TestData.testSet(), index: 0, to: "seven.png")

@@ -123,10 +123,13 @@ final class ReportCommandTests: XCTestCase {
         XCTAssertEqual(try read("one", "report.html"), try read("two", "report.html"))
         XCTAssertEqual(try read("one", "report.ipynb"), try read("two", "report.ipynb"))
 
-        // Nothing but the report is left in the folder (no staging folders, no temporaries).
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted(),
+        // Nothing but the report is left in the folder (no staging folders, no temporaries): the
+        // published names, the link to the version in use and that version.
+        let names = try FileManager.default.contentsOfDirectory(atPath: out.path)
+        XCTAssertEqual(names.filter { !$0.hasPrefix(".") }.sorted(),
                        ["figures", "report.html", "report.ipynb", "report.md"]
                            + (ReportHandInTests.browserInstalled ? ["report.pdf"] : []) + ["results.json"])
+        XCTAssertEqual(names.filter { $0.hasPrefix(".") }.count, 2, names.sorted().description)
     }
 
     /// Question 2's numbers: accuracy per epoch, the forward pass and the gradient check, the

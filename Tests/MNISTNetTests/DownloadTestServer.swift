@@ -20,6 +20,8 @@ final class DownloadTestServer: @unchecked Sendable {
         case unannounced(Data)
         /// 200 announcing `claimed` bytes but sending only `data`, then closing.
         case cutShort(Data, claimed: Int)
+        /// 302 to `location`.
+        case redirect(String)
     }
 
     let port: UInt16
@@ -116,6 +118,8 @@ final class DownloadTestServer: @unchecked Sendable {
             send(client, header: 200, extra: "", body: body)
         case .cutShort(let body, let claimed):
             send(client, header: 200, extra: "Content-Length: \(claimed)\r\n", body: body)
+        case .redirect(let location):
+            send(client, header: 302, extra: "Location: \(location)\r\nContent-Length: 0\r\n", body: Data())
         }
     }
 

@@ -129,6 +129,23 @@ final class DownloadTests: XCTestCase {
         XCTAssertEqual(server.requestedPaths, ["/evil/t10k-labels-idx1-ubyte.gz", "/mnist/t10k-labels-idx1-ubyte.gz"])
     }
 
+    /// A mirror redirecting to file: is refused for that reason (it read as "HTTP 404"), and a
+    /// redirect to another http URL is still followed.
+    func testRedirectToAFileURLIsNamedAndHTTPRedirectsAreFollowed() throws {
+        let good = try Data(contentsOf: TestData.mnistFile("t10k-labels-idx1-ubyte.gz"))
+        let server = try DownloadTestServer(routes: [
+            "/evil/t10k-labels-idx1-ubyte.gz": .redirect("file:///etc/passwd"),
+            "/moved/t10k-labels-idx1-ubyte.gz": .redirect("/mnist/t10k-labels-idx1-ubyte.gz"),
+            "/mnist/t10k-labels-idx1-ubyte.gz": .ok(good),
+        ])
+        defer { server.stop() }
+        XCTAssertThrowsError(try DatasetDownloader(mirrors: [server.url("evil")]).fetch(.testLabels, kind: .mnist, into: temporary)) {
+            XCTAssertTrue("\($0)".contains("redirected to 'file:///etc/passwd', which is not http(s)"), "\($0) \(server.requestedPaths)")
+        }
+        let stored = try DatasetDownloader(mirrors: [server.url("moved")]).fetch(.testLabels, kind: .mnist, into: temporary)
+        XCTAssertEqual(try Data(contentsOf: stored), good)
+    }
+
     func testOversizedBodiesAreCutOffAnnouncedOrNot() throws {
         let good = try Data(contentsOf: TestData.mnistFile("train-labels-idx1-ubyte.gz"))
         let server = try DownloadTestServer(routes: [

@@ -219,33 +219,51 @@ struct Predict: ParsableCommand {
                          file: path)
         }
         let settings = ModelCache.settings(network: network, dataset: data.dataset)
-        let url = ModelCache.url(for: settings)
+        let files = try Q2Data.files(data)
+        let identity: String
+        do {
+            identity = try files.trainingDataIdentity()
+        } catch {
+            throw LabError.failed("\(error)")
+        }
+        let key = ModelCache.Key(settings: settings, trainingDataSHA256: identity)
+        let url = ModelCache.url(for: key)
         if let cached = try? NPZ.decode(contentsOf: url), cached.layerSizes == [784] + network.hiddenSizes + [10] {
             return Model(network: cached, classNames: kind.classNames,
                          description: "the default \(kind.displayName) model (\(Q2Format.layers(cached.layerSizes)), \(Q2Format.scaling(network.scaling))), cached at \(url.path)",
                          file: url.path, cached: true)
         }
-        Console.error("no --load: training the default \(kind.displayName) model once (η = 0.003, 3 epochs); it is cached in \(url.path) for next time")
+        Console.error("no --load: training the default \(kind.displayName) model once (η = 0.003, 3 epochs) on \(files.folder.path); it is cached in \(url.path) for next time")
         var full = settings
         full.data = data
         let loaded = try Q2Data.load(data)
         let trained = try Q2Train.trainInteractively(full, data: loaded, save: nil, label: "default model")
+        var description = "the default \(kind.displayName) model (\(Q2Format.layers(trained.network.layerSizes)), test accuracy \(Q2Format.percent(trained.after.testAccuracy))), trained now"
         do {
-            try AtomicFile.prepareFolder(url.deletingLastPathComponent())
+            try ModelCache.store(trained.network, key: key, at: url)
+            description += " and cached at \(url.path)"
         } catch {
-            throw LabError.failed("cannot create the model cache folder \(url.deletingLastPathComponent().path): \(error)")
+            // The prediction does not need the cache: say so, and go on.
+            Console.error("lab: warning: the default model could not be cached (\(Lab.visible("\(error)"))); it will be trained again next time")
+            description += " (not cached)"
         }
-        try Q2Network.save(trained.network, to: url.path)
-        return Model(network: trained.network, classNames: kind.classNames,
-                     description: "the default \(kind.displayName) model (\(Q2Format.layers(trained.network.layerSizes)), test accuracy \(Q2Format.percent(trained.after.testAccuracy))), trained now and cached at \(url.path)",
-                     file: url.path, cached: true)
+        return Model(network: trained.network, classNames: kind.classNames, description: description,
+                     file: url.path, cached: false)
     }
 }
 
-/// The default models `lab predict` trains: one file per distinct setting, named by a hash.
+/// The default models `lab predict` trains: one file per distinct setting and training data,
+/// named by a hash of both, with a JSON record of both beside it.
 enum ModelCache {
+    /// What a cached model depends on: its training settings and the data it was trained on.
+    struct Key: Codable, Equatable {
+        var settings: Q2Train.Settings
+        /// `DatasetFiles.trainingDataIdentity()` of the training files.
+        var trainingDataSHA256: String
+    }
+
     /// The training settings of the default model for `network` on `dataset` (data location
-    /// and --load do not change the model, so they are not part of it).
+    /// and --load do not change the settings; the data itself enters the key by its SHA-256).
     static func settings(network: Q2NetworkSettings, dataset: String) -> Q2Train.Settings {
         var model = network
         model.load = nil
@@ -253,19 +271,30 @@ enum ModelCache {
         return Q2Train.Settings(data: Q2DataSettings(dataset: dataset), network: model, training: Q2TrainingSettings())
     }
 
-    /// `<cache root>/model-<16 hex digits>.npz`, the digits being FNV-1a (64-bit) of the
-    /// settings as sorted-key JSON: stable across runs and machines.
-    static func url(for settings: Q2Train.Settings,
-                    environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let bytes = (try? encoder.encode(settings)) ?? Data()
+    /// `<cache root>/model-<16 hex digits>.npz`, the digits being FNV-1a (64-bit) of the key
+    /// (settings and training-data SHA-256) as sorted-key JSON: stable across runs and machines.
+    static func url(for key: Key, environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
+        for byte in record(key) {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01B3
         }
         let name = "model-" + String(format: "%016llx", hash) + ".npz"
         return DatasetLocation.cacheRoot(environment: environment).appendingPathComponent(name)
+    }
+
+    /// Writes the model and, beside it, `model-<hash>.json` recording its key.
+    ///
+    /// - Throws: `FileWriteError` when the cache cannot be written.
+    static func store(_ network: MLP, key: Key, at url: URL) throws {
+        try AtomicFile.prepareDestination(url)
+        try AtomicFile.write(record(key, pretty: true), to: url.deletingPathExtension().appendingPathExtension("json"))
+        try AtomicFile.write(try NPZ.encode(network), to: url)
+    }
+
+    private static func record(_ key: Key, pretty: Bool = false) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted] : [.sortedKeys]
+        return (try? encoder.encode(key)) ?? Data()
     }
 }

@@ -27,22 +27,54 @@ struct Q2Data: Sendable {
 
     private static let cache = Memo<Q2DataSettings, Q2Data>()
 
-    private static func read(_ settings: Q2DataSettings) throws -> Q2Data {
+    /// The four files for `settings`, found or downloaded (progress on stderr), without reading them.
+    ///
+    /// - Throws: `LabError.failed` with the library's one-line reason.
+    static func files(_ settings: Q2DataSettings) throws -> DatasetFiles {
         let kind = try settings.kind()
         do {
             let location = DatasetLocation(
                 kind: kind, explicitFolder: settings.dataDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) })
             let reporter = DownloadReporter()
-            let files = try location.resolve(
+            return try location.resolve(
                 downloader: try DatasetDownloader(kind: kind, mirror: settings.mirror),
                 progress: { reporter.report($0) })
+        } catch {
+            throw LabError.failed("\(error)")
+        }
+    }
+
+    private static func read(_ settings: Q2DataSettings) throws -> Q2Data {
+        let kind = try settings.kind()
+        let files = try files(settings)
+        do {
             let train = try ImageDataset.load(images: files.trainImages, labels: files.trainLabels)
             let test = try ImageDataset.load(images: files.testImages, labels: files.testLabels)
+            try checkImageSizes(train: train, test: test, folder: files.folder.path)
             return Q2Data(kind: kind, files: files, train: train, test: test)
         } catch let error as LabError {
             throw error
         } catch {
             throw LabError.failed("\(error)")
+        }
+    }
+}
+
+extension Q2Data {
+    /// The training and test images must have one size, and one a network can take as inputs;
+    /// said about the data (not as advice about --load or --hidden, which cannot help).
+    ///
+    /// - Throws: `LabError.failed` naming both sizes and the folder.
+    static func checkImageSizes(train: ImageDataset, test: ImageDataset, folder: String) throws {
+        guard train.rows == test.rows, train.columns == test.columns else {
+            throw LabError.failed(
+                "the training images are \(train.rows)×\(train.columns) but the test images are \(test.rows)×\(test.columns) (in '\(folder)'); "
+                    + "all four files must come from one dataset: put matching files there, or point --data-dir at a folder that has them")
+        }
+        guard train.pixelsPerImage <= MLP.maximumLayerSize else {
+            throw LabError.failed(
+                "the images in '\(folder)' are \(train.rows)×\(train.columns) = \(Q2Format.count(train.pixelsPerImage)) pixels, more than the "
+                    + "\(Q2Format.count(MLP.maximumLayerSize)) inputs a gdlab network takes (128×128); use a dataset of small images such as MNIST's 28×28")
         }
     }
 }

@@ -63,9 +63,13 @@ enum ExternalProcess {
     /// - Parameters:
     ///   - environment: the program's environment (default: this process's).
     ///   - timeout: seconds from the start until the program is stopped.
+    ///   - keepingOutput: the most bytes of stdout kept; the rest is read and dropped, so the
+    ///     program never blocks on a full pipe and a runaway output never fills memory.
+    ///   - keepingErrors: the same for stderr.
     /// - Throws: `Failure.launch` when it cannot be started, `Failure.timedOut` past `timeout`.
     static func run(_ executable: URL, arguments: [String], input: Data = Data(),
-                    environment: [String: String]? = nil, timeout: Double) throws -> ExternalRun {
+                    environment: [String: String]? = nil, timeout: Double,
+                    keepingOutput outputLimit: Int = .max, keepingErrors errorLimit: Int = .max) throws -> ExternalRun {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -83,8 +87,8 @@ enum ExternalProcess {
             if !input.isEmpty { try? writer.write(contentsOf: input) }
             try? writer.close()
         }
-        let out = Background { output.readDataToEndOfFile() }
-        let err = Background { errors.readDataToEndOfFile() }
+        let out = Background { drain(output, keeping: outputLimit) }
+        let err = Background { drain(errors, keeping: errorLimit) }
 
         let finished = exited.wait(timeout: deadline) == .success
         stopGroup(of: process, exited: exited, running: !finished)
@@ -96,6 +100,16 @@ enum ExternalProcess {
         else { throw Failure.timedOut }
         return ExternalRun(status: process.terminationStatus, exited: process.terminationReason == .exit,
                            stdout: outData, stderr: errData)
+    }
+
+    /// Reads `handle` to its end, keeping at most `limit` bytes (the rest is read and dropped).
+    private static func drain(_ handle: FileHandle, keeping limit: Int) -> Data {
+        var kept = Data()
+        while true {
+            let piece = handle.availableData
+            if piece.isEmpty { return kept }
+            if kept.count < limit { kept.append(piece.prefix(limit - kept.count)) }
+        }
     }
 
     /// Held while a program's pipes are made and it is started. Foundation's pipes are not

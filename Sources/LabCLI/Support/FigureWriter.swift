@@ -156,8 +156,8 @@ final class FigureWriter {
         let png = Result { () throws -> URL in
             let url = folder.appendingPathComponent(figure.name + ".png")
             let bytes = try Gnuplot.run(script: figure.script)
-            guard bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) else {
-                throw GnuplotError.failed(status: 0, message: "gnuplot wrote no PNG for \(figure.name)")
+            if let problem = PNGImage.structureProblem(bytes, width: figure.width, height: figure.height) {
+                throw GnuplotError.failed(status: 0, message: "gnuplot wrote no usable PNG for \(figure.name) (\(problem))")
             }
             try AtomicFile.write(bytes, to: url)
             return url

@@ -30,15 +30,17 @@ enum GnuplotError: Error, CustomStringConvertible {
         case .notInstalled:
             return "gnuplot was not found on PATH; " + Self.installHint
         case .failed(let status, let message):
-            let text = message.split(whereSeparator: \.isNewline).map(String.init)
+            var text = message.split(whereSeparator: \.isNewline).map(String.init)
                 .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.joined(separator: " | ")
+            // One line that says what went wrong, not a screenful: gnuplot's first 300 characters.
+            if text.count > 300 { text = String(text.prefix(300)) + " …" }
             return "gnuplot failed (exit \(status)): \(text.isEmpty ? "no message" : text)"
         case .timedOut(let seconds):
             return "gnuplot did not finish within \(String(format: "%g", seconds)) s and was stopped; "
                 + "on a slow machine allow more time with GDLAB_GNUPLOT_TIMEOUT=600 (seconds)"
         case .badTimeout(let text):
             let shown = String(String.UnicodeScalarView(text.unicodeScalars.prefix(40).map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
-            return "GDLAB_GNUPLOT_TIMEOUT is '\(shown)', not a number of seconds between 0 and 86400; "
+            return "GDLAB_GNUPLOT_TIMEOUT is '\(shown)', not a number of seconds greater than 0 and at most 86400; "
                 + "unset it (the limit is then \(String(format: "%g", Gnuplot.defaultTimeout)) s) or set e.g. GDLAB_GNUPLOT_TIMEOUT=600"
         }
     }
@@ -81,7 +83,8 @@ enum Gnuplot {
         let limit = try timeout ?? Self.timeout()
         let run: ExternalRun
         do {
-            run = try ExternalProcess.run(executable, arguments: [], input: Data(script.utf8), timeout: limit)
+            run = try ExternalProcess.run(executable, arguments: [], input: Data(script.utf8), timeout: limit,
+                                          keepingOutput: maximumFigureBytes + 1, keepingErrors: maximumMessageBytes)
         } catch ExternalProcess.Failure.launch(let message) {
             throw GnuplotError.failed(status: -1, message: message)
         } catch {
@@ -90,8 +93,16 @@ enum Gnuplot {
         guard run.succeeded else {
             throw GnuplotError.failed(status: run.status, message: String(decoding: run.stderr, as: UTF8.self))
         }
+        guard run.stdout.count <= maximumFigureBytes else {
+            throw GnuplotError.failed(status: 0, message: "gnuplot wrote more than \(maximumFigureBytes >> 20) MB, which is no figure gdlab draws")
+        }
         return run.stdout
     }
+
+    /// The most bytes of PNG accepted from gnuplot (gdlab's largest figure is well under 1 MB).
+    static let maximumFigureBytes = 64 << 20
+    /// The most bytes of gnuplot's stderr kept for the message (the rest is read and dropped).
+    static let maximumMessageBytes = 4096
 
     /// `text` as a gnuplot string expression, safe to splice into any script.
     ///

@@ -183,6 +183,28 @@ struct PNGImage: Equatable, Sendable {
         return count * depth
     }
 
+    /// Why `data` is not a whole PNG of `width`×`height`, or `nil` when it is: the signature, an
+    /// IHDR first with that size, a chain of chunks whose lengths fit, and IEND last. Cheap (no
+    /// decoding); for what gnuplot sends back, where a signature alone is not a figure.
+    static func structureProblem(_ data: Data, width: Int, height: Int) -> String? {
+        let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        guard data.count >= 8, data.prefix(8).elementsEqual(signature) else { return "no PNG signature" }
+        guard let size = headerSize(data) else { return "no IHDR chunk" }
+        guard size == (width, height) else { return "\(size.0)×\(size.1) pixels, expected \(width)×\(height)" }
+        let start = data.startIndex
+        var at = 8
+        while at + 12 <= data.count {
+            let length = (0 ..< 4).reduce(0) { $0 << 8 | Int(data[start + at + $1]) }
+            let end = at + 12 + length
+            guard end <= data.count else { return "a chunk runs past the end" }
+            if data[start + at + 4 ..< start + at + 8].elementsEqual(Array("IEND".utf8)) {
+                return end == data.count ? nil : "bytes after IEND"
+            }
+            at = end
+        }
+        return "no IEND chunk: the PNG is cut short"
+    }
+
     /// The total length of the IDAT chunks, walking the chunk list up to IEND (or as far as the
     /// bytes go; a damaged list is left for libpng to report).
     private static func imageDataBytes(_ data: Data) -> Int {
