@@ -48,6 +48,7 @@ public enum Lanczos {
     /// The `count` algebraically largest eigenvalues of `operator` and their vectors.
     ///
     /// - Parameters:
+    ///   - op: the symmetric operator, known through its products (e.g. `NetworkLoss.hessian(at:)`).
     ///   - count: k ≥ 1 (at most the dimension).
     ///   - options: tolerance and iteration limit.
     ///   - start: the first Lanczos vector (normalised here); a seeded random one when nil.
@@ -141,8 +142,15 @@ public struct PowerIterationResult: Sendable, Codable {
 /// needs about the square root as many): slow when the top two are close, which is why Lanczos is
 /// the default; a warm start from the previous vector makes repeated calls cheap.
 public enum PowerIteration {
+    /// The eigenvalue of largest magnitude of the operator, and its vector.
+    ///
     /// - Parameters:
+    ///   - op: the symmetric operator, known through its products.
+    ///   - tolerance: stop when successive estimates agree to this, relative to the latest.
+    ///   - maximumIterations: at most this many products.
     ///   - start: the starting vector (e.g. the previous call's `eigenvector`); random when nil.
+    ///   - generator: the seeded source of the random start.
+    /// - Returns: the last estimate, its unit vector, the products used and whether it converged.
     /// - Throws: `CurvatureError.nonFinite` when a product is not finite.
     public static func dominantEigenvalue(
         of op: SymmetricOperator, tolerance: Double = 1e-6, maximumIterations: Int = 1000,

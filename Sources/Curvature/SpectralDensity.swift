@@ -54,8 +54,11 @@ public struct SpectralDensity: Sendable, Codable {
     /// Stochastic Lanczos quadrature.
     ///
     /// - Parameters:
+    ///   - op: the symmetric operator, known through its products.
     ///   - probes: P ≥ 1 random start vectors (Gaussian, normalised).
     ///   - steps: m Lanczos steps per probe (fewer when the Krylov space closes first).
+    ///   - generator: the seeded source of the probes.
+    /// - Returns: each probe's nodes (Ritz values) and weights.
     /// - Complexity: P · m products.
     /// - Throws: `CurvatureError.nonFinite` when a product is not finite; `.lapack` on failure.
     public static func estimate(of op: SymmetricOperator, probes: Int, steps: Int,

@@ -21,9 +21,13 @@ public struct TraceEstimate: Sendable, Codable {
 /// ```
 /// so the mean of m draws has standard error √(Var/m), estimated from the draws themselves.
 public enum Hutchinson {
+    /// The trace of the operator from m products, with its standard error.
+    ///
     /// - Parameters:
+    ///   - op: the symmetric operator, known through its products.
     ///   - samples: m ≥ 2 Rademacher probes.
     ///   - generator: the seeded source of the signs.
+    /// - Returns: the mean of the m draws zᵀ A z and its standard error.
     /// - Throws: `CurvatureError.nonFinite` when a product is not finite.
     public static func trace(of op: SymmetricOperator, samples: Int,
                              generator: inout SeededGenerator) throws -> TraceEstimate {

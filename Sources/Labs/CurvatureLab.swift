@@ -122,8 +122,15 @@ public enum CurvatureLab {
     /// Runs the lab on `train` (and `test` for accuracies) from `network`.
     ///
     /// - Parameters:
+    ///   - settings: what to measure and how long to train.
+    ///   - network: the starting network (measured as it is, then trained).
+    ///   - train: the training images: the first `settings.samples` form the mean loss, and
+    ///     the epochs train on them all (or on the first `settings.trainLimit`).
+    ///   - test: the images the accuracies are measured on.
     ///   - progress: told before every step; returns false to stop (Ctrl-C), which throws
     ///     `CancellationError`.
+    /// - Returns: one snapshot per measurement point, the raw/scaled comparison (when asked
+    ///   for) and the training's outcome.
     /// - Throws: `CurvatureError` when a product is not finite (a diverged network), a
     ///   `ConfigurationError` for data that does not fit, `CancellationError` when stopped.
     public static func compute(_ settings: Settings, network: MLP, train: ImageDataset, test: ImageDataset,

@@ -30,8 +30,13 @@ extension SharpnessLab {
     /// which changes their rounding only.
     ///
     /// - Parameters:
+    ///   - settings: the step sizes, steps, sample count and measurement interval.
+    ///   - start: the network every run starts from.
+    ///   - train: the training images; the first `settings.samples` are the full batch.
+    ///   - test: the images the test accuracy is measured on.
     ///   - observer: sees every step of every run (from several threads at once); `.stop`
     ///     ends that run at this step (Ctrl-C), and the result keeps what was measured.
+    /// - Returns: the measurement at the start and one run per η, in the order given.
     /// - Throws: `SharpnessError` for settings or data that do not fit, or when Lanczos fails.
     public static func compute(
         _ settings: Settings, start: MLP, train: ImageDataset, test: ImageDataset,

@@ -122,9 +122,15 @@ public enum SweepLab {
     /// Runs the sweep.
     ///
     /// - Parameters:
+    ///   - settings: the learning rates, seeds, epochs and curvature samples.
+    ///   - layerSizes: unit counts of every run's network, from input to output (default: the
+    ///     homework's 784-32-32-10).
+    ///   - train: the training images (the curvature at the start is measured on the first ones).
+    ///   - test: the images each run is evaluated on, before and after training.
     ///   - progress: told after each finished run (done, total); returns false to stop: runs
     ///     not yet started are skipped, running ones stop at their next report, and
     ///     `CancellationError` is thrown.
+    /// - Returns: every run, the summary per rate, the curvature at the start and the breakdown.
     /// - Throws: `ConfigurationError`, `CurvatureError`, `CancellationError`.
     public static func compute(_ settings: Settings, layerSizes: [Int] = MLP.homeworkLayerSizes,
                                train: ImageDataset, test: ImageDataset,
