@@ -17,10 +17,11 @@ public enum TrainingKernelKind: String, Sendable, CaseIterable, Codable {
     /// A kernel of this kind, starting from `network`; the reference kernel for networks with
     /// more inputs than the fast one takes (`FastKernel.maximumInputCount`).
     public func makeKernel(network: MLP, learningRate: Double, scaling: InputScaling) -> any TrainingKernel {
-        switch self {
-        case .reference, _ where network.inputCount > FastKernel.maximumInputCount:
-            // Images over 65,536 pixels (256 × 256): the fast kernel's 16-bit pixel indices do
-            // not reach, and the reference kernel takes them.
+        // Images over 65,536 pixels (256 × 256): the fast kernel's 16-bit pixel indices do not
+        // reach, and the reference kernel takes them whatever kind was asked for.
+        let kind = network.inputCount > FastKernel.maximumInputCount ? .reference : self
+        switch kind {
+        case .reference:
             return ReferenceKernel(network: network, learningRate: learningRate, scaling: scaling)
         case .fast: return FastKernel(network: network, learningRate: learningRate, scaling: scaling)
         case .fastBaseline:

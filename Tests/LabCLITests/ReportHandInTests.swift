@@ -115,13 +115,15 @@ final class ReportHandInTests: XCTestCase {
             XCTAssertEqual(attached[(path as NSString).lastPathComponent], try Data(contentsOf: report.appendingPathComponent(path)), path)
         }
         let code = cells.filter { $0["cell_type"] as? String == "code" }.map { (($0["source"] as? [String]) ?? []).joined() }
-        XCTAssertEqual(code.count, 8, "q1a … q1d, q2-init … q2-train")
+        XCTAssertEqual(code.count, 10, "q1a … q1d, q2-init … q2-train, Question 1 on the network, sharpness")
         XCTAssertEqual(Array(code.prefix(4)), ["!lab q1a", "!lab q1b", "!lab q1c", "!lab q1d"])
         XCTAssertTrue(code[4].hasPrefix("!lab q2-init") && !code[4].contains("--data-dir"), code[4])
         // The report ran with an absolute --data-dir, which the notebook leaves to $MNIST_DIR.
         XCTAssertEqual(code[5], "!lab q2-forward")
         XCTAssertEqual(code[6], "!lab q2-backprop")
         XCTAssertEqual(code[7], "!lab q2-train --lr 0.03 --epochs 1 --train-limit 3000")
+        XCTAssertTrue(code[8].hasPrefix("!lab q2-curvature") && code[8].contains("\n!lab q2-sweep "), code[8])
+        XCTAssertEqual(code[9], "!lab q2-sharpness --samples 500 --eta 0.5 --eta 2 --eta 4 --steps 200 --every 10")
         let result = try NotebookValidator.validate(file)
         XCTAssertTrue(result.hasPrefix("valid nbformat 4.5, \(cells.count) cells"), result)
     }
@@ -210,7 +212,7 @@ final class ReportHandInTests: XCTestCase {
 
         let expected = try Self.expectedText(in: report)
         XCTAssertEqual(seen.headings, expected.headings)
-        XCTAssertEqual(expected.answers.count, 8)
+        XCTAssertEqual(expected.answers.count, 10, "eight parts, Question 1 on the network, sharpness")
         func words(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
         XCTAssertEqual(seen.answers.map(words), expected.answers.map(words))
     }
@@ -312,8 +314,9 @@ final class ReportHandInTests: XCTestCase {
         let expected: String = "lab: report written, but report.pdf not written: " + BrowserError.notInstalled.description
         XCTAssertEqual(String(lines.last ?? ""), expected)
         XCTAssertTrue(expected.contains("no Chromium-family browser (chromium, chromium-browser, google-chrome) on PATH; install Chromium"))
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: base.appendingPathComponent("r").path).sorted(),
-                       ["figures", "report.html", "report.ipynb", "report.md", "results.json"])
+        let names = try FileManager.default.contentsOfDirectory(atPath: base.appendingPathComponent("r").path)
+        XCTAssertEqual(names.filter { !$0.hasPrefix(".") }.sorted(),
+                       ["figures", "report.html", "report.ipynb", "report.md", "results.json"], "the old report.pdf is gone")
     }
 
     /// A browser that hangs is stopped at GDLAB_BROWSER_TIMEOUT together with the helper it

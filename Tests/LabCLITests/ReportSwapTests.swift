@@ -111,7 +111,9 @@ final class ReportSwapTests: XCTestCase {
         XCTAssertEqual(try report(rate: "0.2").status, 1)
         XCTAssertEqual(try visibleReport(expectedFigures: figures, context: "the run after"), "--lr 0.2")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("r").path)
-        XCTAssertEqual(names.filter { !$0.hasPrefix(".") }.sorted(), ["figures", "report.html", "report.md", "results.json"])
+        XCTAssertEqual(names.filter { !$0.hasPrefix(".") }.sorted(),
+                       ["figures", "report.html", "report.ipynb", "report.md"]
+                           + (ReportHandInTests.browserInstalled ? ["report.pdf"] : []) + ["results.json"])
         XCTAssertEqual(names.filter { $0.hasPrefix(".") }.count, 2, "the current link and one version folder: \(names.sorted())")
     }
 }
