@@ -78,21 +78,31 @@ let package = Package(
         // The experiments behind the labs beyond the homework: settings → compute → Codable
         // result, no printing (curvature and the learning-rate sweep; sharpness during
         // full-batch gradient descent).
-        .target(name: "Labs", dependencies: ["MNISTNet", "Curvature", "LabSupport"]),
+        .target(name: "Labs", dependencies: ["Quadratic", "MNISTNet", "Curvature", "LabSupport"]),
 
-        // The `lab` executable.
+        // Drawing: gnuplot figures with their CSV sidecars, libpng rasters and PNG reading,
+        // text tables. Knows no lab.
+        .target(name: "LabFigures", dependencies: ["LabSupport", "CPNG"]),
+
+        // How results read: each lab's page (text, figures, worksheet) and the report built from
+        // the labs' results (Markdown, HTML, notebook, PDF).
+        .target(
+            name: "LabReport",
+            dependencies: ["Labs", "LabFigures", "LabSupport", "Quadratic", "MNISTNet", "Curvature"],
+            resources: [.process("Worksheets")]),
+
+        // The `lab` executable: options → settings → run the lab → present its page.
         .executableTarget(
             name: "LabCLI",
             dependencies: [
-                "Quadratic", "MNISTNet", "LabSupport", "CPNG", "Curvature", "Labs",
+                "Quadratic", "MNISTNet", "LabSupport", "Curvature", "Labs", "LabFigures", "LabReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            resources: [.process("Worksheets")]),
+            ]),
 
         .testTarget(name: "QuadraticTests", dependencies: ["Quadratic", "LabSupport"]),
         .testTarget(name: "MNISTNetTests", dependencies: ["MNISTNet", "SGDKernel", "LabSupport"]),
         .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "MNISTNet", "LabSupport"]),
         .testTarget(name: "LabsTests", dependencies: ["Labs", "Curvature", "MNISTNet", "LabSupport"]),
-        .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "MNISTNet", "LabSupport"]),
+        .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "MNISTNet", "LabSupport", "LabFigures", "LabReport", "Labs"]),
     ]
 )

@@ -3,6 +3,11 @@
 
 import ArgumentParser
 import Foundation
+import LabFigures
+import LabReport
+import LabSupport
+import Labs
+import MNISTNet
 
 @main
 struct Lab: ParsableCommand {
@@ -17,9 +22,9 @@ struct Lab: ParsableCommand {
             """,
         subcommands: [
             Report.self,
-            Q1A.self, Q1B.self, Q1C.self, Q1D.self,
-            Q2Init.self, Q2Forward.self, Q2Backprop.self, Q2Train.self,
-            Q2Curvature.self, Q2Sweep.self, Q2Sharpness.self,
+            Q1ACommand.self, Q1BCommand.self, Q1CCommand.self, Q1DCommand.self,
+            Q2InitCommand.self, Q2ForwardCommand.self, Q2BackpropCommand.self, Q2TrainCommand.self,
+            Q2CurvatureCommand.self, Q2SweepCommand.self, Q2SharpnessCommand.self,
             Predict.self, Bench.self,
         ])
 

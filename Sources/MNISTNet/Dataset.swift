@@ -7,7 +7,7 @@ import Foundation
 
 /// The two datasets the lab can train on. Both are 28×28 grayscale, 60,000 + 10,000 images,
 /// 10 classes, in the same IDX format and with the same file names.
-public enum DatasetKind: String, Sendable, CaseIterable {
+public enum DatasetKind: String, Codable, Sendable, CaseIterable {
     /// Handwritten digits (LeCun, Cortes, Burges).
     case mnist
     /// Zalando's clothing images (Xiao, Rasul, Vollgraf), a drop-in replacement for MNIST.

@@ -30,6 +30,27 @@ public struct Saturation: Sendable, Equatable {
     }
 }
 
+/// Encoded with its `fraction`, which results show beside the counts.
+extension Saturation: Codable {
+    private enum CodingKeys: String, CodingKey { case fraction, low, high, total }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        low = try container.decode(Int.self, forKey: .low)
+        high = try container.decode(Int.self, forKey: .high)
+        total = try container.decode(Int.self, forKey: .total)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(fraction, forKey: .fraction)
+        try container.encode(low, forKey: .low)
+        try container.encode(high, forKey: .high)
+        try container.encode(total, forKey: .total)
+    }
+}
+
 /// The result of running the network over a dataset.
 public struct Evaluation: Sendable {
     /// Number of samples.

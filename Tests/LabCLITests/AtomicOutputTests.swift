@@ -4,7 +4,7 @@
 // leaves no temporary file behind. A source scan keeps every write going through AtomicFile.
 
 import Foundation
-import LabSupport
+@testable import LabSupport
 import XCTest
 
 final class AtomicOutputTests: XCTestCase {

@@ -4,7 +4,7 @@
 // line with its exit status, and no half-written or temporary file left behind.
 
 import Foundation
-import LabSupport
+@testable import LabSupport
 import XCTest
 
 final class FigureOutputTests: Q2TestCase {

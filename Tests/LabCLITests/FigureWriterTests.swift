@@ -6,8 +6,11 @@
 
 import Foundation
 @testable import LabCLI
-import LabSupport
+@testable import LabSupport
 import XCTest
+@testable import LabFigures
+@testable import LabReport
+@testable import Labs
 
 final class FigureWriterTests: XCTestCase {
     private var folder: URL!

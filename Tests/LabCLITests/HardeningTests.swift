@@ -8,6 +8,10 @@ import Foundation
 @testable import LabCLI
 @testable import MNISTNet
 import XCTest
+@testable import LabFigures
+@testable import LabReport
+@testable import LabSupport
+@testable import Labs
 
 final class HardeningTests: Q2TestCase {
     /// Runs `script` with `/bin/sh -c` in the test folder, `$LAB` naming the binary (for
@@ -83,7 +87,7 @@ final class HardeningTests: Q2TestCase {
         _ = try writeDigitImage("digit.png")
         let small = try mnistSubset(1000, name: "small")
         let files = try XCTUnwrap(DatasetLocation(kind: .mnist, explicitFolder: small).locate())
-        let key = ModelCache.Key(settings: ModelCache.settings(network: Q2NetworkSettings(hidden: [32]), dataset: "mnist"),
+        let key = ModelCache.Key(settings: ModelCache.settings(network: Q2NetworkSettings(hidden: [32]), dataset: .mnist),
                                  trainingDataSHA256: try files.trainingDataIdentity())
         let url = ModelCache.url(for: key, environment: ["XDG_CACHE_HOME": folder.appendingPathComponent("cache").path])
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -8,6 +8,10 @@
 import Foundation
 @testable import LabCLI
 import XCTest
+@testable import LabFigures
+@testable import LabReport
+@testable import LabSupport
+@testable import Labs
 
 final class HostileInputTests: XCTestCase {
     /// root/ holds the working folder work/, a fake HOME home/, and whatever --out escapes to.

@@ -3,8 +3,11 @@
 
 import Foundation
 @testable import LabCLI
-import LabSupport
+@testable import LabSupport
 import XCTest
+@testable import LabFigures
+@testable import LabReport
+@testable import Labs
 
 final class PNGImageTests: XCTestCase {
     private var temporary: URL!

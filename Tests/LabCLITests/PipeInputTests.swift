@@ -6,6 +6,10 @@ import Foundation
 @testable import LabCLI
 import MNISTNet
 import XCTest
+@testable import LabFigures
+@testable import LabReport
+@testable import LabSupport
+@testable import Labs
 
 final class PipeInputTests: XCTestCase {
     private var folder: URL!

@@ -6,6 +6,10 @@ import Foundation
 @testable import LabCLI
 import MNISTNet
 import XCTest
+@testable import LabFigures
+@testable import LabReport
+@testable import LabSupport
+@testable import Labs
 
 final class PredictTests: Q2TestCase {
     /// Test digit `index` as a `scale`× upscaled PNG, dark ink on white paper (as a student draws).
@@ -64,13 +68,13 @@ final class PredictTests: Q2TestCase {
         let cache = folder.appendingPathComponent("cache")
         let files = try XCTUnwrap(DatasetLocation(kind: .mnist, explicitFolder: URL(fileURLWithPath: mnist)).locate())
         let identity = try files.trainingDataIdentity()
-        let key = ModelCache.Key(settings: ModelCache.settings(network: Q2NetworkSettings(), dataset: "mnist"),
+        let key = ModelCache.Key(settings: ModelCache.settings(network: Q2NetworkSettings(), dataset: .mnist),
                                  trainingDataSHA256: identity)
         let url = ModelCache.url(for: key, environment: ["XDG_CACHE_HOME": cache.path])
         XCTAssertEqual(url.deletingLastPathComponent().path, cache.appendingPathComponent("gdlab").path)
         XCTAssertTrue(url.lastPathComponent.hasPrefix("model-") && url.lastPathComponent.hasSuffix(".npz"))
         var seeded = key
-        seeded.settings = ModelCache.settings(network: Q2NetworkSettings(seed: 1), dataset: "mnist")
+        seeded.settings = ModelCache.settings(network: Q2NetworkSettings(seed: 1), dataset: .mnist)
         XCTAssertNotEqual(url, ModelCache.url(for: seeded, environment: ["XDG_CACHE_HOME": cache.path]), "the seed is part of the key")
         var otherData = key
         otherData.trainingDataSHA256 = String(repeating: "0", count: 64)

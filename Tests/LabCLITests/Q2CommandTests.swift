@@ -6,6 +6,10 @@ import Foundation
 @testable import LabCLI
 import MNISTNet
 import XCTest
+@testable import LabFigures
+@testable import LabReport
+@testable import LabSupport
+@testable import Labs
 
 /// Where the LabCLI tests find real MNIST; they fail (never skip) when it is missing.
 enum Q2TestData {

@@ -7,6 +7,10 @@ import Foundation
 @testable import LabCLI
 import MNISTNet
 import XCTest
+@testable import LabFigures
+@testable import LabReport
+@testable import LabSupport
+@testable import Labs
 
 final class Q2TrainTests: Q2TestCase {
     /// 5,000 samples at η = 0.03 leave the initial plateau (η = 0.003 needs more than 20,000).

@@ -4,9 +4,12 @@
 
 import Foundation
 @testable import LabCLI
-import LabSupport
+@testable import LabSupport
 import MNISTNet
 import XCTest
+@testable import LabFigures
+@testable import LabReport
+@testable import Labs
 
 final class RasterTests: XCTestCase {
     private func testDigits(_ count: Int) throws -> (images: [[UInt8]], labels: [Int]) {

@@ -5,6 +5,10 @@
 import Foundation
 @testable import LabCLI
 import XCTest
+@testable import LabFigures
+@testable import LabReport
+@testable import LabSupport
+@testable import Labs
 
 final class ReportDocumentTests: XCTestCase {
     private let hostile = "<script>alert('x')</script> & \"quoted\" `code` *star* [link](http://x)"

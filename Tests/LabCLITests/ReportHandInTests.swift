@@ -16,6 +16,10 @@
 import Foundation
 @testable import LabCLI
 import XCTest
+@testable import LabFigures
+@testable import LabReport
+@testable import LabSupport
+@testable import Labs
 
 final class ReportHandInTests: XCTestCase {
     /// Whether a Chromium-family browser is on PATH.

@@ -6,6 +6,10 @@
 import Foundation
 @testable import LabCLI
 import XCTest
+@testable import LabFigures
+@testable import LabReport
+@testable import LabSupport
+@testable import Labs
 
 final class ReportNotebookTests: XCTestCase {
     private let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3, 250])
@@ -124,10 +128,10 @@ final class ReportNotebookTests: XCTestCase {
         XCTAssertEqual(q2["q2-backprop"], ["lab q2-backprop --data-dir data/mnist --hidden 64 --seed 7 --raw-pixels"])
         XCTAssertEqual(q2["q2-train"], ["lab q2-train --data-dir data/mnist --hidden 64 --seed 7 --raw-pixels --lr 0.01 --epochs 2"])
         let arguments = { (line: String?) in Array((line ?? "").split(separator: " ").dropFirst(2).map(String.init)) }
-        XCTAssertNoThrow(try Q2Init.parse(arguments(q2["q2-init"]?.first)))
-        XCTAssertNoThrow(try Q2Forward.parse(arguments(q2["q2-forward"]?.first)))
-        XCTAssertNoThrow(try Q2Backprop.parse(arguments(q2["q2-backprop"]?.first)))
-        XCTAssertNoThrow(try Q2Train.parse(arguments(q2["q2-train"]?.first)))
+        XCTAssertNoThrow(try Q2InitCommand.parse(arguments(q2["q2-init"]?.first)))
+        XCTAssertNoThrow(try Q2ForwardCommand.parse(arguments(q2["q2-forward"]?.first)))
+        XCTAssertNoThrow(try Q2BackpropCommand.parse(arguments(q2["q2-backprop"]?.first)))
+        XCTAssertNoThrow(try Q2TrainCommand.parse(arguments(q2["q2-train"]?.first)))
 
         settings.train.data.dataDirectory = "/home/student/mnist"
         XCTAssertEqual(ReportQuestion2.commands(settings)["q2-forward"], ["lab q2-forward --hidden 64 --seed 7 --raw-pixels"])

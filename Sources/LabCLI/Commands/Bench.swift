@@ -4,6 +4,10 @@
 
 import ArgumentParser
 import Foundation
+import LabFigures
+import LabReport
+import LabSupport
+import Labs
 import MNISTNet
 
 struct Bench: ParsableCommand {

@@ -4,7 +4,10 @@
 
 import Curvature
 import Foundation
+import LabFigures
+import LabReport
 import LabSupport
+import Labs
 import MNISTNet
 
 /// The curvature figures of `lab bench`.

@@ -4,6 +4,10 @@
 // same invocation.
 
 import Foundation
+import LabFigures
+import LabReport
+import LabSupport
+import Labs
 import MNISTNet
 
 /// Seconds per full-batch gradient, fast and reference.

@@ -5,7 +5,10 @@
 
 import ArgumentParser
 import Foundation
+import LabFigures
+import LabReport
 import LabSupport
+import Labs
 import MNISTNet
 
 /// `--invert auto|yes|no`.
@@ -208,7 +211,7 @@ struct Predict: ParsableCommand {
 
     /// The --load weights, or the default model from the cache (trained and cached when absent).
     static func model(network: Q2NetworkSettings, data: Q2DataSettings) throws -> Model {
-        let kind = try data.kind()
+        let kind = data.dataset
         if let path = network.load {
             let loaded = try Q2Network.make(network, classes: kind.classNames.count)
             guard loaded.inputCount == DigitPreprocessing.side * DigitPreprocessing.side else {
@@ -219,7 +222,7 @@ struct Predict: ParsableCommand {
                          file: path)
         }
         let settings = ModelCache.settings(network: network, dataset: data.dataset)
-        let files = try Q2Data.files(data)
+        let files = try Q2Data.files(data, progress: DownloadReporter.shared.report)
         let identity: String
         do {
             identity = try files.trainingDataIdentity()
@@ -236,7 +239,7 @@ struct Predict: ParsableCommand {
         Console.error("no --load: training the default \(kind.displayName) model once (η = 0.003, 3 epochs) on \(files.folder.path); it is cached in \(url.path) for next time")
         var full = settings
         full.data = data
-        let loaded = try Q2Data.load(data)
+        let loaded = try Q2Data.load(data, progress: DownloadReporter.shared.report)
         let trained = try Q2Train.trainInteractively(full, data: loaded, save: nil, label: "default model")
         var description = "the default \(kind.displayName) model (\(Q2Format.layers(trained.network.layerSizes)), test accuracy \(Q2Format.percent(trained.after.testAccuracy))), trained now"
         do {
@@ -264,7 +267,7 @@ enum ModelCache {
 
     /// The training settings of the default model for `network` on `dataset` (data location
     /// and --load do not change the settings; the data itself enters the key by its SHA-256).
-    static func settings(network: Q2NetworkSettings, dataset: String) -> Q2Train.Settings {
+    static func settings(network: Q2NetworkSettings, dataset: DatasetKind) -> Q2Train.Settings {
         var model = network
         model.load = nil
         model.hidden = network.hiddenSizes

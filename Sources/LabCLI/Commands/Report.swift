@@ -5,7 +5,11 @@
 
 import ArgumentParser
 import Foundation
+import LabFigures
+import LabReport
 import LabSupport
+import Labs
+import MNISTNet
 
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(

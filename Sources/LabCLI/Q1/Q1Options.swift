@@ -1,9 +1,13 @@
 // Options shared by `lab q1a` … `lab q1d` (the quadratic L = ½(a·w₁² + b·w₂²), the start point)
-// and the shape of a Question 1 lab. Output options and presentation: Support/Presenter.swift.
+// Output options and presentation: Support/Presenter.swift.
 
 import ArgumentParser
 import Foundation
+import LabFigures
+import LabReport
 import LabSupport
+import Labs
+import MNISTNet
 
 /// A point in the plane typed as `x,y` (also `x y` or `x;y`), e.g. `--w0 1,1` or `--w0=-2,0.5`.
 struct PlanePoint: ExpressibleByArgument, Sendable, Codable, Equatable {
@@ -41,27 +45,5 @@ struct QuadraticOptions: ParsableArguments {
         try ArgumentCheck.positive(a, "--a", example: "10")
         try ArgumentCheck.positive(b, "--b", example: "1")
         try ArgumentCheck.finite(w0, "--w0")
-    }
-}
-
-/// A Question 1 lab: settings in, an encodable result, its text and its figures out. `lab report`
-/// can call `compute`, `text(for:)` and `figures(for:title:)` directly.
-protocol Q1Lab {
-    associatedtype Settings
-    associatedtype Result: Encodable
-    /// The worksheet's name (labs/<name>.md).
-    static var worksheet: String { get }
-    static func compute(_ settings: Settings) throws -> Result
-    static func text(for result: Result) -> String
-    static func figures(for result: Result, title: String?) -> [Figure]
-}
-
-extension Q1Lab {
-    /// What every `lab q1x` does: the worksheet for --explain, else compute and present.
-    static func perform(_ settings: () -> Settings, output: OutputOptions) throws {
-        if output.explain { return try Presenter.explain(worksheet) }
-        let result = try compute(settings())
-        try Presenter.present(
-            result, text: text(for: result), figures: figures(for: result, title: output.title), options: output)
     }
 }

@@ -6,69 +6,18 @@
 
 import ArgumentParser
 import Foundation
+import LabFigures
+import LabReport
+import LabSupport
+import Labs
 import MNISTNet
 
-// MARK: - Settings (what the computations read)
-
-/// Where Question 2's data comes from.
-struct Q2DataSettings: Codable, Sendable, Hashable {
-    /// "mnist" or "fashion".
-    var dataset = "mnist"
-    /// `--data-dir`: a folder that must hold the four IDX files.
-    var dataDirectory: String?
-    /// `--mirror`: the only mirror to download from.
-    var mirror: String?
-
-    /// The dataset kind, or the one-line reason the name is unknown.
-    func kind() throws -> DatasetKind {
-        guard let kind = DatasetKind(rawValue: dataset) else {
-            throw LabError.failed("unknown dataset '\(dataset)'; pass --dataset mnist or --dataset fashion")
-        }
-        return kind
-    }
-}
-
-/// The network: its shape and initial seed, how pixels become inputs, and optional weights.
-struct Q2NetworkSettings: Codable, Sendable, Hashable {
-    /// Hidden layer sizes, e.g. [32, 32]; `nil` means [32, 32], or the sizes in `load`.
-    var hidden: [Int]?
-    /// Seed of the N(0, 1/max(n_in, n_out)) initialisation.
-    var seed: UInt64 = MLP.defaultSeed
-    /// Feed raw 0…255 pixels (the homework as written) instead of pixel/255.
-    var rawPixels = false
-    /// `--load`: start from these weights instead of the seeded initialisation.
-    var load: String?
-
-    var scaling: InputScaling { rawPixels ? .raw : .unit }
-
-    /// The hidden sizes a fresh network gets.
-    var hiddenSizes: [Int] { hidden ?? Array(MLP.homeworkLayerSizes.dropFirst().dropLast()) }
-}
-
-/// How to train; the defaults are the homework's.
-struct Q2TrainingSettings: Codable, Sendable, Hashable {
-    var learningRate = 0.003
-    var epochs = 3
-    var batchSize = 1
-    var shuffle = false
-    var trainLimit: Int?
-    var kernel = TrainingKernelKind.fast
-
-    /// The library's options for these settings, with `scaling` and the shuffle seed.
-    func options(scaling: InputScaling, seed: UInt64) -> TrainingOptions {
-        TrainingOptions(learningRate: learningRate, epochs: epochs, batchSize: batchSize, shuffle: shuffle,
-                        shuffleSeed: seed, inputScaling: scaling, trainLimit: trainLimit, kernel: kernel)
-    }
-}
-
-// MARK: - Command-line groups
+// The settings these groups build are in Labs (Q2Settings.swift).
 
 extension TrainingKernelKind: ExpressibleByArgument {}
 
 /// `--dataset mnist|fashion`.
-enum DatasetChoice: String, ExpressibleByArgument, CaseIterable {
-    case mnist, fashion
-}
+extension DatasetKind: ExpressibleByArgument {}
 
 /// `--data-dir`, `--dataset`, `--mirror`.
 struct Q2DataOptions: ParsableArguments {
@@ -78,14 +27,14 @@ struct Q2DataOptions: ParsableArguments {
     var dataDirectory: String?
 
     @Option(help: "Which dataset: mnist (digits) or fashion (Fashion-MNIST clothing).")
-    var dataset: DatasetChoice = .mnist
+    var dataset = Q2DataSettings().dataset
 
     @Option(help: ArgumentHelp("Download only from this http(s) base URL instead of the built-in mirrors.",
                                valueName: "url"))
     var mirror: String?
 
     var settings: Q2DataSettings {
-        Q2DataSettings(dataset: dataset.rawValue, dataDirectory: dataDirectory, mirror: mirror)
+        Q2DataSettings(dataset: dataset, dataDirectory: dataDirectory, mirror: mirror)
     }
 
     func validate() throws {

@@ -3,6 +3,10 @@
 // tenth of an epoch; always one line per finished epoch. Stdout stays for the results.
 
 import Foundation
+import LabFigures
+import LabReport
+import LabSupport
+import Labs
 import MNISTNet
 
 /// Shows `TrainingEvent`s on stderr.

@@ -2,6 +2,12 @@
 // what was wrong and what to pass instead.
 
 import ArgumentParser
+import Foundation
+import LabFigures
+import LabReport
+import LabSupport
+import Labs
+import MNISTNet
 
 /// Validation messages that say what to pass instead.
 enum ArgumentCheck {

@@ -4,6 +4,11 @@
 // directory, and gnuplot, which inherits the environment, sees the same.
 
 import Foundation
+import LabFigures
+import LabReport
+import LabSupport
+import Labs
+import MNISTNet
 
 enum Environment {
     /// Unsets a relative `XDG_CACHE_HOME` / `XDG_DATA_HOME`, and replaces a relative or empty

@@ -4,7 +4,11 @@
 
 import ArgumentParser
 import Foundation
+import LabFigures
+import LabReport
 import LabSupport
+import Labs
+import MNISTNet
 
 /// Where and how results are shown: `--out`, `--title`, `--json`, `--explain`.
 struct OutputOptions: ParsableArguments {
@@ -63,18 +67,8 @@ enum Presenter {
         print(try Worksheet.text(named: name), terminator: "")
     }
 
-    /// Deterministic JSON: sorted keys, non-finite numbers as the strings "inf", "-inf", "nan".
-    static func json<Value: Encodable>(_ value: Value) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        do {
-            return String(decoding: try encoder.encode(value), as: UTF8.self)
-        } catch {
-            throw LabError.failed("could not encode the results as JSON: \(error)")
-        }
-    }
+    /// Deterministic JSON (see `LabJSON`), or `LabError.failed`.
+    static func json<Value: Encodable>(_ value: Value) throws -> String { try LabJSON.encode(value) }
 
     private struct Envelope<Result: Encodable>: Encodable {
         var result: Result
@@ -83,5 +77,28 @@ enum Presenter {
 
     private static func relativePath(_ url: URL, folder: String) -> String {
         (folder.hasSuffix("/") ? folder : folder + "/") + url.lastPathComponent
+    }
+}
+
+extension LabPage {
+    /// What every lab command does: the worksheet for --explain (returning nil), else
+    /// `compute` and present its result (returned, for a verdict the command may still give).
+    @discardableResult
+    static func perform(output: OutputOptions, saved: [String] = [], _ compute: () throws -> Result) throws -> Result? {
+        if output.explain {
+            try Presenter.explain(worksheet)
+            return nil
+        }
+        let result = try compute()
+        try present(result, output: output, saved: saved)
+        return result
+    }
+
+    /// Figures into `output.out`, then text or JSON on stdout (listing `saved` files first
+    /// among those written), then the gnuplot verdict.
+    static func present(_ result: Result, output: OutputOptions, saved: [String] = []) throws {
+        try Presenter.present(
+            result, text: text(for: result), figures: figures(for: result, title: output.title),
+            rasters: rasters(for: result, title: output.title), saved: saved, options: output)
     }
 }
