@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "MNISTNet", targets: ["MNISTNet"]),
         .library(name: "Curvature", targets: ["Curvature"]),
         .library(name: "Labs", targets: ["Labs"]),
+        // For the fuzz package's PNG target (PNGImage is public for it).
+        .library(name: "LabFigures", targets: ["LabFigures"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -4,12 +4,11 @@
 
 import CPNG
 import Foundation
-import LabSupport
 
 /// An 8-bit image in memory, rows top to bottom.
-package struct PNGImage: Equatable, Sendable {
+public struct PNGImage: Equatable, Sendable {
     /// How the channels of one pixel are laid out.
-    package enum Layout: Int, Sendable {
+    public enum Layout: Int, Sendable {
         /// One byte per pixel: 0 black … 255 white (sRGB-encoded gray).
         case gray = 1
         /// Red, green, blue.
@@ -31,18 +30,18 @@ package struct PNGImage: Equatable, Sendable {
 
     /// Images larger than this many pixels are refused before any pixel memory is allocated
     /// (50 MP as RGBA is 200 MB).
-    package static let maximumPixels = 50_000_000
+    public static let maximumPixels = 50_000_000
     /// Files larger than this are refused before reading.
-    package static let maximumFileBytes = 256 << 20
+    public static let maximumFileBytes = 256 << 20
 
-    package let width: Int
-    package let height: Int
-    package let layout: Layout
+    public let width: Int
+    public let height: Int
+    public let layout: Layout
     /// (height, width, channels) row-major.
-    package var pixels: [UInt8]
+    public var pixels: [UInt8]
 
     /// An image of the given size and layout; `pixels.count` must be width · height · channels.
-    package init(width: Int, height: Int, layout: Layout, pixels: [UInt8]) {
+    public init(width: Int, height: Int, layout: Layout, pixels: [UInt8]) {
         precondition(width > 0 && height > 0, "an image has at least one pixel")
         precondition(pixels.count == width * height * layout.channels, "pixel count does not match the size")
         self.width = width
@@ -60,7 +59,7 @@ package struct PNGImage: Equatable, Sendable {
     ///
     /// - Throws: `PNGError` naming the file: missing, a folder, unreadable, too large, empty,
     ///   not a PNG, over `maximumPixels`, or damaged.
-    package static func read(contentsOf url: URL, as layout: Layout, background: UInt8 = 255) throws -> PNGImage {
+    public static func read(contentsOf url: URL, as layout: Layout, background: UInt8 = 255) throws -> PNGImage {
         let path = url.relativePath  // as the user gave it, for messages
         var status = stat()
         guard stat(url.path, &status) == 0 else {
@@ -94,7 +93,7 @@ package struct PNGImage: Equatable, Sendable {
     ///   - background: the gray level transparency is composited onto when `layout` has no alpha.
     ///   - name: how the image is named in errors.
     /// - Complexity: O(width · height); the header is checked against `maximumPixels` first.
-    package static func decode(_ data: Data, as layout: Layout, background: UInt8 = 255,
+    public static func decode(_ data: Data, as layout: Layout, background: UInt8 = 255,
                        name: String = "the image") throws -> PNGImage {
         guard !data.isEmpty else { throw PNGError.empty(name) }
         let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
@@ -167,11 +166,11 @@ package struct PNGImage: Equatable, Sendable {
     }
 
     /// libpng's own limit on a side (PNG_USER_WIDTH_MAX / PNG_USER_HEIGHT_MAX).
-    package static let maximumSide = 1_000_000
+    public static let maximumSide = 1_000_000
 
     /// deflate expands data at most 1032:1 (zlib's documented limit), so a file of n bytes holds
     /// at most 1032·n bytes of pixel data.
-    package static let maximumExpansion = 1032
+    public static let maximumExpansion = 1032
 
     /// Bits per pixel from the IHDR's bit depth and colour type (bytes 24 and 25), or `nil` for
     /// a combination PNG does not allow (libpng rejects it).
@@ -187,7 +186,7 @@ package struct PNGImage: Equatable, Sendable {
     /// Why `data` is not a whole PNG of `width`×`height`, or `nil` when it is: the signature, an
     /// IHDR first with that size, a chain of chunks whose lengths fit, and IEND last. Cheap (no
     /// decoding); for what gnuplot sends back, where a signature alone is not a figure.
-    package static func structureProblem(_ data: Data, width: Int, height: Int) -> String? {
+    public static func structureProblem(_ data: Data, width: Int, height: Int) -> String? {
         let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         guard data.count >= 8, data.prefix(8).elementsEqual(signature) else { return "no PNG signature" }
         guard let size = headerSize(data) else { return "no IHDR chunk" }
@@ -285,7 +284,7 @@ package struct PNGImage: Equatable, Sendable {
     ///
     /// - Throws: `PNGError.encodingFailed` with libpng's message (it does not fail for a valid
     ///   image short of running out of memory).
-    package func pngData() throws -> Data {
+    public func pngData() throws -> Data {
         var capacity = encodedSizeBound
         return try pixels.withUnsafeBytes { (input: UnsafeRawBufferPointer) -> Data in
             for _ in 0 ..< 2 {
@@ -316,7 +315,7 @@ package struct PNGImage: Equatable, Sendable {
     /// An upper bound on the PNG's size in bytes (libpng's `PNG_IMAGE_PNG_SIZE_MAX` for an image
     /// without a colour map): the pixel bytes plus a filter byte per row, zlib's worst-case
     /// expansion of those, 12 bytes per IDAT chunk of 8 KiB, and the fixed chunks.
-    package var encodedSizeBound: Int {
+    public var encodedSizeBound: Int {
         let data = width * height * layout.channels + height  // PNG_IMAGE_DATA_SIZE
         let compressed = data + (data + 7) / 8 + (data + 63) / 64 + 11  // PNG_ZLIB_MAX_SIZE
         return 8 + 25 + 16 + 44 + 12 + 12 + 12 * (compressed / 8192) + compressed
@@ -333,7 +332,7 @@ package struct PNGImage: Equatable, Sendable {
 }
 
 /// Why an image could not be read or written; each message names the file and what to do.
-package enum PNGError: Error, CustomStringConvertible, Equatable {
+public enum PNGError: Error, CustomStringConvertible, Equatable {
     case missingFile(String)
     case isDirectory(String)
     case unreadable(String, reason: String)
@@ -347,7 +346,7 @@ package enum PNGError: Error, CustomStringConvertible, Equatable {
     case corrupt(String, detail: String)
     case encodingFailed(String)
 
-    package var description: String {
+    public var description: String {
         switch self {
         case .missingFile(let name):
             return "'\(name)' does not exist; check the path"

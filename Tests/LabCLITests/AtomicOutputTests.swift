@@ -169,9 +169,9 @@ final class AtomicOutputTests: XCTestCase {
             "LabSupport/AtomicFile.swift: O_CREAT", "LabSupport/AtomicFile.swift: O_WRONLY",
             "LabSupport/AtomicFile.swift: rename(",
             "MNISTNet/NPZ.swift: write(to:",
-            "LabCLI/Report/ReportFolder.swift: rename(",
-            "LabCLI/Support/LabError.swift: O_WRONLY",
-            "LabCLI/Report/ReportFolder.swift: .copyItem(",
+            "LabReport/Document/ReportFolder.swift: rename(",
+            "LabCLI/Support/StandardStreams.swift: O_WRONLY",
+            "LabReport/Document/ReportFolder.swift: .copyItem(",
         ]
         var found: Set<String> = []
         let enumerator = try XCTUnwrap(FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil))

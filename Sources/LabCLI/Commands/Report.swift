@@ -49,7 +49,7 @@ struct Report: ParsableCommand {
 
     func run() throws {
         if let save = training.save { try Q2Network.prepareSave(save) }
-        let progress = ReportProgress()
+        let progress = ReportProgress(printer: Console.error, downloads: DownloadReporter.shared.report)
         let folder: ReportFolder
         do {
             folder = try ReportFolder(destination: URL(fileURLWithPath: out))

@@ -103,7 +103,8 @@ extension CurvatureLab: LabPage {
             "set arrow from \(Gnuplot.number(snap.lambdaMax)), graph 0 to \(Gnuplot.number(snap.lambdaMax)), graph 1 nohead dt 2 lc rgb '\(Q1Plot.color(i))'\n"
         }.joined()
         return [Figure(
-            name: "q2-curvature-density", data: [("density", table)],
+            name: "q2-curvature-density",
+            caption: "Eigenvalue density of the Hessian of the mean loss (stochastic Lanczos quadrature), at the start and after one epoch; dashed: λmax", data: [("density", table)],
             commands: Q1Plot.style
                 + Q1Plot.titleCommand("Q2 Hessian eigenvalue density (SLQ, σ = \(format(sigma))); dashed: λmax (Lanczos)", user: title)
                 + lambdaLines

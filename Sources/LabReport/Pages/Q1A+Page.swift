@@ -69,6 +69,7 @@ extension Q1A: LabPage {
                  $run using 1:\(Q1Plot.drawable("$3")) with linespoints pt 5 ps 0.5 lw 2 lc rgb '\(Q1Plot.color(1))' title 'distance ‖w(t) − w*‖'
 
             """
-        return [Figure(name: "q1a-descent", data: [("run", r.series)], commands: commands)]
+        return [Figure(name: "q1a-descent",
+            caption: "Q1(a): loss and distance to w* against the step of gradient descent (log scale)", data: [("run", r.series)], commands: commands)]
     }
 }

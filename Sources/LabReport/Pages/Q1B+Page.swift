@@ -109,7 +109,8 @@ extension Q1B: LabPage {
         data.append(("contours", contours))
         if !axes.rows.isEmpty { data.append(("axes", axes)) }
         let trajectory = Figure(
-            name: "q1b-trajectory", width: 900, height: 700, data: data, sidecar: trajectoryCSV,
+            name: "q1b-trajectory",
+            caption: "Q1(b): gradient-descent iterates over the contours of L (equal scales) for two learning rates: ρ₁ = 0.5 slides, ρ₁ = −0.5 zig-zags", width: 900, height: 700, data: data, sidecar: trajectoryCSV,
             commands: Q1Plot.style
                 + Q1Plot.titleCommand(r.settings.angleDegrees == 0
                     ? "Q1(b) gradient descent on L = ½(\(NumberFormat.number(r.settings.a))·w₁² + \(NumberFormat.number(r.settings.b))·w₂²) from w(0) = \(NumberFormat.vector(r.settings.w0))"
@@ -151,7 +152,8 @@ extension Q1B: LabPage {
         let values = coordinates.rows.flatMap { [abs($0[2]), abs($0[3]), abs($0[4]), abs($0[5])] }
         let note = coincide.isEmpty ? "" : "set label 2 \(Gnuplot.quoted(coincide.joined(separator: "; "))) at graph 0.02, graph 0.03 tc rgb '#333333' noenhanced\n"
         let coordinateFigure = Figure(
-            name: "q1b-coordinates", data: [("coords", coordinates)],
+            name: "q1b-coordinates",
+            caption: "Q1(b): |wᵢ(t)| simulated (points) beside the closed form |ρᵢ|ᵗ·|wᵢ(0)| (lines); the two |w₁| series coincide because |ρ₁| = 0.5 for both η", data: [("coords", coordinates)],
             commands: Q1Plot.style
                 + Q1Plot.titleCommand("Q1(b) |wᵢ(t)| simulated (points) and closed form |ρᵢ|ᵗ·|wᵢ(0)| (lines)", user: title)
                 + Q1Plot.logAxis("y", values: values, empty: "no |wᵢ(t)| > 1e-300 to draw: w(0) = w* stays there")

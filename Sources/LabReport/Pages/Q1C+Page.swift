@@ -70,7 +70,8 @@ extension Q1C: LabPage {
             sweep.append([row.learningRate, row.spectralRadius, code])
         }
         let rates = Figure(
-            name: "q1c-rates", width: 1000, data: [("curve", r.curve), ("sweep", sweep)],
+            name: "q1c-rates",
+            caption: "Q1(c): the contraction max|1 − η·aᵢ| against η, with the stable band 0 < η < 2/max(a, b)", width: 1000, data: [("curve", r.curve), ("sweep", sweep)],
             commands: Q1Plot.style
                 + Q1Plot.titleCommand("Q1(c) max|ρᵢ(η)| = max|1 − η·aᵢ| for a = \(NumberFormat.number(s.a)), b = \(NumberFormat.number(s.b)): converges where it is below 1", user: title)
                 + """
@@ -115,7 +116,8 @@ extension Q1C: LabPage {
             lossPlots.append("$run\(k) using 1:\(Q1Plot.drawable("$4")) with linespoints lw 2 pt 7 ps 0.5 lc rgb '\(Q1Plot.color(k))' title \(Gnuplot.quoted(item.label)) noenhanced")
         }
         let trajectories = Figure(
-            name: "q1c-trajectories", width: 1500, height: 560, data: data, sidecar: csv,
+            name: "q1c-trajectories",
+            caption: "Q1(c): trajectories below, at and just above the threshold 2/max(a, b)", width: 1500, height: 560, data: data, sidecar: csv,
             commands: Q1Plot.style + """
                 set xlabel 'w₁'
                 set ylabel 'w₂'
@@ -125,7 +127,8 @@ extension Q1C: LabPage {
 
                 """)
         let loss = Figure(
-            name: "q1c-loss", data: Array(data.filter { $0.name.hasPrefix("run") }), sidecar: csv,
+            name: "q1c-loss",
+            caption: "Q1(c): loss against the step below, at and above the threshold (log scale)", data: Array(data.filter { $0.name.hasPrefix("run") }), sidecar: csv,
             commands: Q1Plot.style
                 + Q1Plot.titleCommand("Q1(c) loss L(w(t)) below, at and above η_max = 2/max(a, b) = \(NumberFormat.number(r.threshold))", user: title)
                 + Q1Plot.logAxis("y", values: r.cases.flatMap(\.run.losses), empty: "no loss > 1e-300 to draw: w(0) = w* stays there")

@@ -124,7 +124,8 @@ extension Q1D: LabPage {
                              value(row.preconditionedMeasured)])
         }
         let iterations = Figure(
-            name: "q1d-iterations", data: [("measured", measured), ("theory", r.theory)],
+            name: "q1d-iterations",
+            caption: "Q1(d): iterations to L/L₀ ≤ ε against κ = a/b: measured (points) on the exact closed-form counts (lines) for GD at η*, heavy ball and Nesterov; heavy ball's rate estimate (dashed) leaves out its factor ≈ 2t; preconditioned GD takes one step", data: [("measured", measured), ("theory", r.theory)],
             commands: Q1Plot.style
                 + Q1Plot.titleCommand("Q1(d) iterations to \(stopText(s)) against κ = a/b: measured (points), exact closed form (lines)", user: title)
                 + """
@@ -172,7 +173,8 @@ extension Q1D: LabPage {
         let gdCoincide = abs(s.w0[0]) == abs(s.w0[1])
         let gdColor = Q1Plot.color(0), ballColor = Q1Plot.color(1), nagColor = Q1Plot.color(2)
         let zigzag = Figure(
-            name: "q1d-zigzag", width: 1500, height: 680, data: data, sidecar: csv,
+            name: "q1d-zigzag",
+            caption: "Q1(d): κ = \(NumberFormat.number(r.settings.zigzagKappa)) — GD at η* zig-zags across the valley, heavy ball swings wider, Nesterov removes the stiff coordinate at once; right: |wᵢ(t)| with the closed forms, heavy ball's stiff coordinate growing before it decays", width: 1500, height: 680, data: data, sidecar: csv,
             commands: Q1Plot.style
                 + "set multiplot layout 1,2 title \(Gnuplot.quoted((title.map { $0 + " — " } ?? "") + "Q1(d) κ = \(NumberFormat.number(s.zigzagKappa)), stop at \(stopText(s)): GD at η* \(r.zigzag.gd.stepsTaken) steps, heavy ball \(r.zigzag.heavyBall.stepsTaken), Nesterov \(r.zigzag.nesterov.stepsTaken)")) noenhanced\n"
                 + Q1Plot.titleCommand("trajectories over the contours of L", user: nil)
@@ -215,7 +217,8 @@ extension Q1D: LabPage {
             curves.append([logKappa, -Foundation.log10(Foundation.pow(10, logKappa) + 1)])
         }
         let heat = Figure(
-            name: "q1d-heatmap", width: 950, height: 650, data: [("heat", r.heatMap), ("curves", curves)],
+            name: "q1d-heatmap",
+            caption: "Q1(d): GD iterations over (η, κ) relative to η* on each row, η measured from the stability edge: η* (dashed) is the right edge of the fast plateau — a smaller η costs little, a larger one a lot", width: 950, height: 650, data: [("heat", r.heatMap), ("curves", curves)],
             commands: Q1Plot.titleCommand("Q1(d) GD iterations to \(stopText(s)) over (η, κ), relative to η* = 2/(a + b) on each row", user: title)
                 + """
                 set xlabel '1 − η/η_{max}  (log scale; η grows to the right; η_{max} = 2/max(a, b) is beyond the right edge)'
@@ -245,7 +248,8 @@ extension Q1D: LabPage {
         }
         let polyak = optimum.rows.first ?? [0, 0, 0], plain = gdStar.rows.first ?? [0, 0, 0]
         let map = Figure(
-            name: "q1d-momentum-map", width: 950, height: 650, data: [("map", r.rateMap), ("polyak", optimum), ("gd", gdStar)],
+            name: "q1d-momentum-map",
+            caption: "Q1(d): the heavy-ball rate (spectral radius of the 2×2 iteration matrices) over (η, β) at κ = \(NumberFormat.number(r.settings.zigzagKappa)), Polyak's optimum marked beside GD's best at β = 0", width: 950, height: 650, data: [("map", r.rateMap), ("polyak", optimum), ("gd", gdStar)],
             commands: Q1Plot.titleCommand("Q1(d) heavy-ball rate max|λ| of the 2×2 iteration matrices over (η, β), κ = \(NumberFormat.number(s.zigzagKappa)); grey: no convergence", user: title)
                 + """
                 set xlabel 'η·max(a, b)'

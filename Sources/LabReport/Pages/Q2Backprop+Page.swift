@@ -66,7 +66,8 @@ extension Q2Backprop: LabPage {
         }
         let tics = r.rows.enumerated().map { "\(Gnuplot.quoted($0.element.name)) \($0.offset)" }.joined(separator: ", ")
         let errors = Figure(
-            name: "q2-backprop-errors", data: [("errors", table)],
+            name: "q2-backprop-errors",
+            caption: "Q2 gradient check: the largest relative and absolute error per parameter tensor, against the tolerance 1e-6", data: [("errors", table)],
             commands: Q1Plot.style
                 + Q1Plot.titleCommand("Q2 gradient check: backpropagation vs central differences (step per tensor), \(r.passed ? "all tensors pass" : "some tensors FAIL")", user: title)
                 + """
@@ -92,7 +93,8 @@ extension Q2Backprop: LabPage {
             "$steps using 1:\(k + 2) with linespoints lw 2 pt \(5 + k % 4) lc rgb '\(Q1Plot.color(k))' title \(Gnuplot.quoted(s.name))"
         }
         let scan = Figure(
-            name: "q2-backprop-steps", data: [("steps", steps)],
+            name: "q2-backprop-steps",
+            caption: "Q2 gradient check: the finite difference's largest absolute error against its step h, per tensor (truncation on the right, rounding on the left)", data: [("steps", steps)],
             commands: Q1Plot.style
                 + Q1Plot.titleCommand("Q2 finite-difference error against the step h (\(Q2Format.scaling(r.settings.network.scaling)))", user: title)
                 + """

@@ -63,6 +63,7 @@ extension Q2Forward: LabPage {
                  $counts using ($1 + 0.2):3 with boxes lc rgb '\(Q1Plot.color(4))' title 'true class'
 
             """
-        return [Figure(name: "q2-forward-predictions", data: [("counts", table)], commands: commands)]
+        return [Figure(name: "q2-forward-predictions",
+            caption: "Q2 forward pass: how often the untrained network predicts each class, beside the true class counts", data: [("counts", table)], commands: commands)]
     }
 }

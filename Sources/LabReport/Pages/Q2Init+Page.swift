@@ -84,6 +84,7 @@ extension Q2Init: LabPage {
             plot \(plots.joined(separator: ", \\\n     "))
 
             """
-        return [Figure(name: "q2-init-weights", data: [("hist", table)], commands: commands)]
+        return [Figure(name: "q2-init-weights",
+            caption: "Q2 init: each layer's initial weights divided by their theoretical σ = 1/√max(n_in, n_out), against the N(0, 1) density", data: [("hist", table)], commands: commands)]
     }
 }

@@ -20,7 +20,7 @@ package enum Q2Plot {
     /// A heat map of `confusion` ((classes, classes) row-major, row = true class, column =
     /// predicted), colour = log₁₀(1 + count) so the few mistakes stay visible next to the large
     /// diagonal, every cell labelled with its count.
-    package static func confusion(_ confusion: [Int], classNames: [String], name: String, title: String) -> Figure {
+    package static func confusion(_ confusion: [Int], classNames: [String], name: String, caption: String, title: String) -> Figure {
         let classes = classNames.count
         precondition(confusion.count == classes * classes)
         var table = Table(columns: ["predicted", "true", "count", "log10_1_plus_count", "row_fraction"])
@@ -51,7 +51,7 @@ package enum Q2Plot {
                  $cells using 1:2:($4 <= \(Gnuplot.number(threshold)) ? sprintf('%d', int($3)) : '') with labels font ',9' tc rgb '#000000'
 
             """
-        return Figure(name: name, width: 820, height: 760, data: [("cells", table)], commands: commands)
+        return Figure(name: name, caption: caption, width: 820, height: 760, data: [("cells", table)], commands: commands)
     }
 }
 

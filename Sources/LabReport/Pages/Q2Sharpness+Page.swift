@@ -93,7 +93,8 @@ extension Q2Sharpness: LabPage {
             }
         }
         let sharpness = Figure(
-            name: "q2-sharpness-sharpness", data: blocks, sidecar: all,
+            name: "q2-sharpness-sharpness",
+            caption: "Sharpness λmax of the full-batch loss against the gradient step for each η, with 2/η dashed in the run's colour", data: blocks, sidecar: all,
             commands: Q1Plot.style
                 + Q1Plot.titleCommand("Q2 sharpness λmax of the full-batch loss during gradient descent; dashed: 2/η for each run", user: title)
                 + """
@@ -121,7 +122,8 @@ extension Q2Sharpness: LabPage {
             "$loss\(k) using 1:2 with lines lw 2 lc rgb '\(color(k))' title \(Gnuplot.quoted("η = \(NumberFormat.number(run.eta))"))"
         }
         let loss = Figure(
-            name: "q2-sharpness-loss", data: lossBlocks, sidecar: lossAll,
+            name: "q2-sharpness-loss",
+            caption: "Full-batch training loss against the gradient step for each η (log scale)", data: lossBlocks, sidecar: lossAll,
             commands: Q1Plot.style
                 + Q1Plot.titleCommand("Q2 full-batch training loss during gradient descent (log scale)", user: title)
                 + """
@@ -141,7 +143,8 @@ extension Q2Sharpness: LabPage {
         let xs = edge.rows.map { $0[0] } + edge.rows.map { $0[1] } + [lab.initial.sharpness]
         let high = 1.25 * (xs.filter(\.isFinite).max() ?? 1)
         let scatter = Figure(
-            name: "q2-sharpness-edge", width: 760, height: 640, data: [("edge", edge)],
+            name: "q2-sharpness-edge",
+            caption: "Final λmax of each run against 2/η: points on the diagonal sit at the edge of stability", width: 760, height: 640, data: [("edge", edge)],
             commands: Q1Plot.style
                 + Q1Plot.titleCommand("Q2 final sharpness against 2/η: on the diagonal, the network sits at the edge of stability", user: title)
                 + """

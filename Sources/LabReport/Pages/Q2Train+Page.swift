@@ -121,7 +121,8 @@ extension Q2Train: LabPage {
                 arrows += "set arrow from \(e.epoch * epochSize), graph 0 to \(e.epoch * epochSize), graph 1 nohead dt 3 lc rgb '#888888'\n"
             }
             figures.append(Figure(
-                name: "q2-train-loss", data: [("curve", curve)],
+                name: "q2-train-loss",
+            caption: "Q2 training: cross-entropy loss per sample against the number of training samples seen (interval means and their centred moving mean)", data: [("curve", curve)],
                 commands: Q1Plot.style
                     + Q1Plot.titleCommand("Q2 training loss −log p_y against samples seen (η = \(NumberFormat.number(r.settings.training.learningRate)), \(Q2Format.scaling(r.settings.network.scaling)))", user: title)
                     + arrows
@@ -146,7 +147,8 @@ extension Q2Train: LabPage {
         epochs.append([0, r.before.testLoss, 100 * r.before.testAccuracy, .nan])
         for e in r.epochs { epochs.append([Double(e.epoch), e.testLoss, 100 * e.testAccuracy, e.trainLoss]) }
         figures.append(Figure(
-            name: "q2-train-epochs", data: [("epochs", epochs)],
+            name: "q2-train-epochs",
+            caption: "Q2 training: test loss and test accuracy after each epoch (epoch 0 is before training), the train loss averaged during each epoch (drawn mid-epoch), and the homework's ~85 %", data: [("epochs", epochs)],
             commands: Q1Plot.style
                 + Q1Plot.titleCommand("Q2 test loss and test accuracy per epoch (epoch 0: before training)", user: title)
                 + """
@@ -170,6 +172,7 @@ extension Q2Train: LabPage {
                 """))
         figures.append(Q2Plot.confusion(
             r.confusion.flatMap { $0 }, classNames: r.data.classNames, name: "q2-train-confusion",
+            caption: "Q2 training: the confusion matrix on the test set after training (row: true class, column: predicted)",
             title: Q1Plot.titleCommand("Q2 confusion matrix on \(Q2Format.count(r.final.count)) test images, accuracy \(Q2Format.percent(r.after.testAccuracy))", user: title)))
         return figures
     }
@@ -184,7 +187,8 @@ extension Q2Train: LabPage {
         let shown = Array(0 ..< min(40, r.test.count))
         if !shown.isEmpty {
             let wrong = shown.filter { r.final.predictions[$0] != r.test.labels[$0] }.count
-            rasters.append(RasterFigure(name: "q2-train-predictions", canvas: RasterFigures.predictionGrid(
+            rasters.append(RasterFigure(name: "q2-train-predictions",
+            caption: "Q2 training: the first 40 test images with the trained network's prediction (mistakes marked)", canvas: RasterFigures.predictionGrid(
                 images: shown.map { Array(r.test.image(at: $0)) }, predicted: shown.map { Int(r.final.predictions[$0]) },
                 actual: shown.map { Int(r.test.labels[$0]) }, classNames: names, columns: 10,
                 title: prefix + "Q2 first \(shown.count) test images: predicted class (\(wrong) wrong)")))
@@ -193,13 +197,15 @@ extension Q2Train: LabPage {
         let units = min(first.outputCount, 64)
         var weights = [Double](repeating: 0, count: 784 * units)
         for i in 0 ..< 784 { for j in 0 ..< units { weights[i * units + j] = first.weights[i * first.outputCount + j] } }
-        rasters.append(RasterFigure(name: "q2-train-weights", canvas: RasterFigures.weightTiles(
+        rasters.append(RasterFigure(name: "q2-train-weights",
+            caption: "Q2 training: the first layer's weight vectors after training, one 28×28 tile per hidden unit", canvas: RasterFigures.weightTiles(
             weights: weights, units: units, columns: 8,
             title: prefix + "Q2 first-layer weights after training: one 28x28 tile per hidden unit"
                 + (units < first.outputCount ? " (first \(units) of \(first.outputCount))" : ""))))
         let mistakes = r.final.confidentMistakes(limit: 20)
         if !mistakes.isEmpty {
-            rasters.append(RasterFigure(name: "q2-train-mistakes", canvas: RasterFigures.confidentlyWrong(
+            rasters.append(RasterFigure(name: "q2-train-mistakes",
+            caption: "Q2 training: the test images the trained network gets wrong with the highest confidence", canvas: RasterFigures.confidentlyWrong(
                 images: mistakes.map { Array(r.test.image(at: $0)) }, predicted: mistakes.map { Int(r.final.predictions[$0]) },
                 actual: mistakes.map { Int(r.test.labels[$0]) }, confidence: mistakes.map { r.final.maxProbabilities[$0] },
                 classNames: names, columns: 10,

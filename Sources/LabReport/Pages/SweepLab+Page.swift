@@ -73,7 +73,8 @@ extension SweepLab: LabPage {
 
             """
         return [
-            Figure(name: "q2-sweep-accuracy", width: 1100, data: [("runs", table)],
+            Figure(name: "q2-sweep-accuracy",
+            caption: "Test accuracy after one epoch of per-sample SGD against η, with 2/λmax of the mean loss and of single images", width: 1100, data: [("runs", table)],
                    commands: base + Q1Plot.titleCommand("Q2 test accuracy after \(r.settings.epochs) epoch(s) against η \(r.settings.seeds.count == 1 ? "(one seed)" : "(mean, min…max over \(r.settings.seeds.count) seeds)")", user: title) + """
                    set ylabel 'test accuracy (%)'
                    set yrange [0:100]
@@ -81,7 +82,8 @@ extension SweepLab: LabPage {
                         \(keys)
 
                    """),
-            Figure(name: "q2-sweep-loss", width: 1100, data: [("runs", table)],
+            Figure(name: "q2-sweep-loss",
+            caption: "Test loss after one epoch of per-sample SGD against η, with the same 2/λmax lines", width: 1100, data: [("runs", table)],
                    commands: base + Q1Plot.titleCommand("Q2 test loss after \(r.settings.epochs) epoch(s) against η \(r.settings.seeds.count == 1 ? "(one seed)" : "(mean, min…max over \(r.settings.seeds.count) seeds)")", user: title) + """
                    set ylabel 'test cross-entropy per image (log scale)'
                    set logscale y

@@ -57,8 +57,7 @@ package enum ReportCurvature {
         // The report holds no timings: the same data gives the same bytes.
         let c = tc.withoutTimings, w = tw.withoutTimings
         let drawn = try progress.step("q2-curvature, q2-sweep: figures") {
-            try figures.draw([(CurvatureLab.figures(for: c, title: nil), []), (SweepLab.figures(for: w, title: nil), [])],
-                             caption: { captions[$0] ?? $0 })
+            try figures.draw([(CurvatureLab.figures(for: c, title: nil), []), (SweepLab.figures(for: w, title: nil), [])])
         }
         var blocks: [ReportBlock] = [.answer(answer(c, w))]
         blocks.append(.paragraph("Measured (the output of `\(CurvatureLab.commandLine(c.settings))`, smaller than its defaults to keep the report short):"))
@@ -74,11 +73,6 @@ package enum ReportCurvature {
         return (section, Results(curvature: c, sweep: w))
     }
 
-    package static let captions: [String: String] = [
-        "q2-curvature-density": "Eigenvalue density of the Hessian of the mean loss (stochastic Lanczos quadrature), at the start and after one epoch; dashed: λmax",
-        "q2-sweep-accuracy": "Test accuracy after one epoch of per-sample SGD against η, with 2/λmax of the mean loss and of single images",
-        "q2-sweep-loss": "Test loss after one epoch of per-sample SGD against η, with the same 2/λmax lines",
-    ]
 
     package static func answer(_ c: CurvatureLab.Result, _ w: SweepLab.Result) -> String {
         let eta = c.settings.learningRate

@@ -29,21 +29,19 @@ package final class ReportFigures {
     /// figures as concurrent processes, rasters encoded meanwhile) and returns each lab's blocks,
     /// its figures then its rasters: a block shows the figure, or says why gnuplot did not draw it.
     ///
-    /// - Parameters:
-    ///   - labs: each lab's gnuplot figures and raster figures, in report order.
-    ///   - caption: the caption of the figure or raster with this file stem.
+    /// - Parameter labs: each lab's gnuplot figures and raster figures, in report order.
     /// - Throws: `FileWriteError` when a file cannot be written, `PNGError` when libpng cannot
     ///   encode a raster. gnuplot's own failures are recorded in the blocks, not thrown.
-    package func draw(_ labs: [(figures: [Figure], rasters: [RasterFigure])], caption: (String) -> String) throws -> [[ReportBlock]] {
+    package func draw(_ labs: [(figures: [Figure], rasters: [RasterFigure])]) throws -> [[ReportBlock]] {
         var failures = try writer.draw(labs.flatMap(\.figures), rasters: labs.flatMap(\.rasters))[...]
         return labs.map { lab in
             let drawn = zip(lab.figures, failures.prefix(lab.figures.count)).map { figure, failure in
                 ReportFigure(path: prefix + figure.name + ".png", dataPath: prefix + figure.name + ".csv",
-                             caption: caption(figure.name), missingReason: failure.map { "\($0)" })
+                             caption: figure.caption, missingReason: failure.map { "\($0)" })
             }
             failures = failures.dropFirst(lab.figures.count)
             let rasters = lab.rasters.map { raster in
-                ReportFigure(path: prefix + raster.name + ".png", dataPath: nil, caption: caption(raster.name), missingReason: nil)
+                ReportFigure(path: prefix + raster.name + ".png", dataPath: nil, caption: raster.caption, missingReason: nil)
             }
             all += drawn + rasters
             return (drawn + rasters).map { .figure($0) }

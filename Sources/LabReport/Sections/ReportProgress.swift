@@ -17,9 +17,9 @@ package final class ReportProgress {
     package let downloads: @Sendable (DatasetProgress) -> Void
 
     /// - Parameters:
-    ///   - printer: where lines go (stderr by default; tests may collect them).
+    ///   - printer: where lines go (`lab` passes stderr; tests may collect them).
     ///   - downloads: a download's progress (ignored by default).
-    package init(printer: @escaping (String) -> Void = Console.error,
+    package init(printer: @escaping (String) -> Void,
                  downloads: @escaping @Sendable (DatasetProgress) -> Void = { _ in }) {
         start = clock.now
         self.printer = printer

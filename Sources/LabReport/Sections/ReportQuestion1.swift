@@ -30,8 +30,7 @@ package enum ReportQuestion1 {
         // All the figures in one batch: gnuplot processes run side by side.
         let drawn = try progress.step("q1a–q1d: figures") {
             try figures.draw([(Q1A.figures(for: a, title: nil), []), (Q1B.figures(for: b, title: nil), []),
-                              (Q1C.figures(for: c, title: nil), []), (Q1D.figures(for: d, title: nil), [])],
-                             caption: { captions[$0] ?? $0 })
+                              (Q1C.figures(for: c, title: nil), []), (Q1D.figures(for: d, title: nil), [])])
         }
         let sa = subsection(Q1A.self, a, answer: answer(a), figures: drawn[0])
         let sb = subsection(Q1B.self, b, answer: answer(b), figures: drawn[1])
@@ -47,19 +46,6 @@ package enum ReportQuestion1 {
 
     // MARK: - One lab
 
-    /// Captions for the labs' figures, by file stem.
-    package static let captions: [String: String] = [
-        "q1a-descent": "Q1(a): loss and distance to w* against the step of gradient descent (log scale)",
-        "q1b-trajectory": "Q1(b): gradient-descent iterates over the contours of L (equal scales) for two learning rates: ρ₁ = 0.5 slides, ρ₁ = −0.5 zig-zags",
-        "q1b-coordinates": "Q1(b): |wᵢ(t)| simulated (points) beside the closed form |ρᵢ|ᵗ·|wᵢ(0)| (lines); the two |w₁| series coincide because |ρ₁| = 0.5 for both η",
-        "q1c-rates": "Q1(c): the contraction max|1 − η·aᵢ| against η, with the stable band 0 < η < 2/max(a, b)",
-        "q1c-trajectories": "Q1(c): trajectories below, at and just above the threshold 2/max(a, b)",
-        "q1c-loss": "Q1(c): loss against the step below, at and above the threshold (log scale)",
-        "q1d-iterations": "Q1(d): iterations to L/L₀ ≤ ε against κ = a/b: measured (points) on the exact closed-form counts (lines) for GD at η*, heavy ball and Nesterov; heavy ball's rate estimate (dashed) leaves out its factor ≈ 2t; preconditioned GD takes one step",
-        "q1d-zigzag": "Q1(d): κ = 50 — GD at η* zig-zags across the valley, heavy ball swings wider, Nesterov removes the stiff coordinate at once; right: |wᵢ(t)| with the closed forms, heavy ball's stiff coordinate growing before it decays",
-        "q1d-heatmap": "Q1(d): GD iterations over (η, κ) relative to η* on each row, η measured from the stability edge: η* (dashed) is the right edge of the fast plateau — a smaller η costs little, a larger one a lot",
-        "q1d-momentum-map": "Q1(d): the heavy-ball rate (spectral radius of the 2×2 iteration matrices) over (η, β) at κ = 50, Polyak's optimum marked beside GD's best at β = 0",
-    ]
 
     /// One lab's subsection: its question, answer, measured checks and `figures` (its drawn blocks).
     private static func subsection<Lab: LabPage>(

@@ -129,8 +129,7 @@ package enum ReportQuestion2 {
         // All of Question 2's figures in one batch: gnuplot processes and rasters side by side.
         let drawn = try progress.step("q2-init … q2-train: figures") {
             try figures.draw([lab(Q2Init.self, initial), lab(Q2Forward.self, forward),
-                              lab(Q2Backprop.self, check), lab(Q2Train.self, train)],
-                             caption: { captions[$0] ?? $0 })
+                              lab(Q2Backprop.self, check), lab(Q2Train.self, train)])
         }
         let sections = [
             subsection(Q2Init.self, initial, answer: answer(initial), tables: [], figures: drawn[0]),
@@ -183,19 +182,6 @@ package enum ReportQuestion2 {
 
     // MARK: - One lab
 
-    /// Captions for the Question 2 figures, by file stem.
-    package static let captions: [String: String] = [
-        "q2-init-weights": "Q2 init: each layer's initial weights divided by their theoretical σ = 1/√max(n_in, n_out), against the N(0, 1) density",
-        "q2-forward-predictions": "Q2 forward pass: how often the untrained network predicts each class, beside the true class counts",
-        "q2-backprop-errors": "Q2 gradient check: the largest relative and absolute error per parameter tensor, against the tolerance 1e-6",
-        "q2-backprop-steps": "Q2 gradient check: the finite difference's largest absolute error against its step h, per tensor (truncation on the right, rounding on the left)",
-        "q2-train-loss": "Q2 training: cross-entropy loss per sample against the number of training samples seen (interval means and their centred moving mean)",
-        "q2-train-epochs": "Q2 training: test loss and test accuracy after each epoch (epoch 0 is before training), the train loss averaged during each epoch (drawn mid-epoch), and the homework's ~85 %",
-        "q2-train-confusion": "Q2 training: the confusion matrix on the test set after training (row: true class, column: predicted)",
-        "q2-train-predictions": "Q2 training: the first 40 test images with the trained network's prediction (mistakes marked)",
-        "q2-train-weights": "Q2 training: the first layer's weight vectors after training, one 28×28 tile per hidden unit",
-        "q2-train-mistakes": "Q2 training: the test images the trained network gets wrong with the highest confidence",
-    ]
 
     /// A lab's figures and rasters, untitled, as the report draws them.
     private static func lab<Lab: LabPage>(_ lab: Lab.Type, _ result: Lab.Result) -> (figures: [Figure], rasters: [RasterFigure]) {

@@ -56,7 +56,7 @@ package enum ReportSharpness {
             return nil
         }
         let drawn = try progress.step("q2-sharpness: figures") {
-            try figures.draw([(Q2Sharpness.figures(for: result, title: nil), [])], caption: { captions[$0] ?? $0 })
+            try figures.draw([(Q2Sharpness.figures(for: result, title: nil), [])])
         }
         let worksheet = ReportWorksheet(name: Q2Sharpness.worksheet)
         var blocks: [ReportBlock] = []
@@ -83,11 +83,6 @@ package enum ReportSharpness {
         return ["sharpness": ["lab q2-sharpness" + budget + forward.dropFirst("lab q2-forward".count)]]
     }
 
-    package static let captions: [String: String] = [
-        "q2-sharpness-sharpness": "Sharpness λmax of the full-batch loss against the gradient step for each η, with 2/η dashed in the run's colour",
-        "q2-sharpness-loss": "Full-batch training loss against the gradient step for each η (log scale)",
-        "q2-sharpness-edge": "Final λmax of each run against 2/η: points on the diagonal sit at the edge of stability",
-    ]
 
     /// The answer: Q1(c)'s prediction, and what the network did, in the run's numbers.
     package static func answer(_ r: SharpnessLab.Result) -> String {

@@ -1,0 +1,34 @@
+// The process's standard streams as `lab` uses them: descriptors 0–2 made safe at startup, and
+// stdout's write errors reported at the end.
+
+import Foundation
+import LabSupport
+
+/// The three standard descriptors, made safe at startup and checked at the end.
+enum StandardStreams {
+    /// Opens `/dev/null` on any of descriptors 0, 1, 2 that is closed (`lab >&-`), so that a file
+    /// or pipe opened later can never become stdin, stdout or stderr by accident (a gnuplot pipe
+    /// landing on descriptor 1 would be shuffled onto the wrong descriptor in the child).
+    static func ensureOpen() {
+        for fd in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
+            let opened = open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY)
+            if opened >= 0, opened != fd {
+                dup2(opened, fd)
+                close(opened)
+            }
+        }
+    }
+
+    /// Flushes stdout and reports a write that failed (`> /dev/full`, a full disk): results that
+    /// did not reach their destination are a failure, not a success.
+    ///
+    /// - Throws: `LabError.failed` naming the reason.
+    /// `fflush(NULL)` flushes every output stream (stdout is the only buffered one) and fails
+    /// when a write fails; after an earlier failed write the unwritten bytes are still buffered,
+    /// so they fail again here. (Swift 6 does not let `stdout` itself be named for `ferror`.)
+    static func flushOutput() throws {
+        guard fflush(nil) != 0 else { return }
+        let reason = String(cString: strerror(errno))
+        throw LabError.failed("cannot write the results to standard output (\(reason)); check the disk or where stdout is redirected")
+    }
+}
