@@ -20,20 +20,20 @@ struct Q1ACommand: ParsableCommand {
     @OptionGroup var problem: QuadraticOptions
 
     @Option(name: .customLong("eta"), parsing: .unconditional, help: "Learning rate η (> 0).")
-    var eta: Double = 0.15
+    var eta: Double = Q1A.Settings().learningRate
 
     @Option(help: "Maximum number of gradient-descent steps (0 … 10000000).")
-    var steps = 200
+    var steps = Q1A.Settings().steps
 
     @Option(name: .customLong("epsilon"), parsing: .unconditional,
             help: "Stop once L(w) ≤ ε (≥ 0).")
-    var epsilon: Double = 1e-12
+    var epsilon: Double = Q1A.Settings().epsilon
 
     @Option(help: "Number of random points for the gradient check (1 … 1000).")
-    var points = 8
+    var points = Q1A.Settings().points
 
     @Option(help: "Seed for the random gradient-check points.")
-    var seed: UInt64 = 1
+    var seed: UInt64 = Q1A.Settings().seed
 
     @OptionGroup var output: OutputOptions
 

@@ -27,11 +27,11 @@ struct Q1BCommand: ParsableCommand {
     var etas: [Double] = []
 
     @Option(help: "Number of gradient-descent steps (1 … 100000).")
-    var steps = 40
+    var steps = Q1B.Settings().steps
 
     @Option(name: .customLong("angle"), parsing: .unconditional,
             help: "Rotate the quadratic by θ degrees, L = ½·wᵀ·R(θ)·diag(a, b)·R(θ)ᵀ·w (default 0: the homework's diagonal case).")
-    var angle: Double = 0
+    var angle: Double = Q1B.Settings().angleDegrees
 
     @OptionGroup var output: OutputOptions
 

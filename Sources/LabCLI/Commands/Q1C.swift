@@ -29,14 +29,14 @@ struct Q1CCommand: ParsableCommand {
 
     @Option(name: .customLong("above"), parsing: .unconditional,
             help: "The 'just above' case is η = above·2/max(a, b) (1 < above ≤ 2).")
-    var above: Double = 1.05
+    var above: Double = Q1C.Settings().above
 
     @Option(help: "Steps drawn for the below/at/above runs (1 … 100000).")
-    var steps = 60
+    var steps = Q1C.Settings().steps
 
     @Option(name: .customLong("epsilon"), parsing: .unconditional,
             help: "Loss tolerance ε for 'iterations to ε' (> 0).")
-    var epsilon: Double = 1e-6
+    var epsilon: Double = Q1C.Settings().epsilon
 
     @OptionGroup var output: OutputOptions
 

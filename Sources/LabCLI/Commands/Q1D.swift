@@ -27,7 +27,7 @@ struct Q1DCommand: ParsableCommand {
 
     @Option(name: .customLong("b"), parsing: .unconditional,
             help: "The smaller curvature b (> 0); a = κ·b.")
-    var b: Double = 1
+    var b: Double = Q1D.Settings().b
 
     @Option(name: .customLong("kappa"), parsing: .unconditionalSingleValue,
             help: "Condition number κ = a/b ≥ 1 to measure; repeatable (default 1, 3, 10, …, 10000).")
@@ -35,18 +35,18 @@ struct Q1DCommand: ParsableCommand {
 
     @Option(name: .customLong("w0"), parsing: .unconditional,
             help: ArgumentHelp("Start point w(0) as 'w1,w2', not (0, 0).", valueName: "w1,w2"))
-    var w0 = PlanePoint(1, 1)
+    var w0 = PlanePoint(Q1D.Settings().w0[0], Q1D.Settings().w0[1])
 
     @Option(name: .customLong("epsilon"), parsing: .unconditional,
             help: "Tolerance ε (> 0; < 1 when relative).")
-    var epsilon: Double = 1e-6
+    var epsilon: Double = Q1D.Settings().epsilon
 
     @Option(help: "relative: stop at L/L₀ ≤ ε (counts depend on κ alone); absolute: stop at L ≤ ε.")
-    var tolerance: ToleranceKind = .relative
+    var tolerance: ToleranceKind = Q1D.Settings().tolerance
 
     @Option(name: .customLong("zigzag-kappa"), parsing: .unconditional,
             help: "κ of the zig-zag figure, the 2×2 iteration matrices and the (η, β) rate map (1 … 1e4).")
-    var zigzagKappa: Double = 50
+    var zigzagKappa: Double = Q1D.Settings().zigzagKappa
 
     @OptionGroup var output: OutputOptions
 

@@ -20,10 +20,10 @@ struct Q2BackpropCommand: ParsableCommand {
     @OptionGroup var network: Q2NetworkOptions
 
     @Option(help: "Training images in the checked loss L = Σ −log p_y (1 … 1000).")
-    var samples = 10
+    var samples = Q2Backprop.Settings().samples
 
     @Option(help: "Entries compared per tensor (1 … 10000; all entries when a tensor has fewer).")
-    var entries = 20
+    var entries = Q2Backprop.Settings().entries
 
     @OptionGroup var output: OutputOptions
 

@@ -27,25 +27,25 @@ struct Q2CurvatureCommand: ParsableCommand {
     @OptionGroup var network: Q2NetworkOptions
 
     @Option(help: ArgumentHelp("Training images in the mean loss (1…60000).", valueName: "N"))
-    var samples = 10_000
+    var samples = CurvatureLab.Settings().samples
 
     @Option(help: ArgumentHelp("Largest eigenvalues to find (1…20).", valueName: "K"))
-    var top = 3
+    var top = CurvatureLab.Settings().top
 
     @Option(help: "Epochs of the homework's training (η = --lr, per-sample SGD) after the start, measured after each (0…10).")
-    var epochs = 1
+    var epochs = CurvatureLab.Settings().epochs
 
     @Option(name: .customLong("lr"), parsing: .unconditional, help: "Learning rate η of that training and of η·λmax.")
-    var learningRate = 0.003
+    var learningRate = CurvatureLab.Settings().learningRate
 
     @Option(name: .customLong("per-sample"), help: ArgumentHelp("Images whose own λmax is measured (0…10000).", valueName: "P"))
-    var perSample = 50
+    var perSample = CurvatureLab.Settings().perSampleCount
 
     @Option(name: .customLong("trace-probes"), help: "Rademacher probes for Hutchinson's trace (0 = no trace, else 2…1000).")
-    var traceProbes = 10
+    var traceProbes = CurvatureLab.Settings().traceProbes
 
     @Option(name: .customLong("density-probes"), help: "Random probes of the spectral density (0 = no density, …100).")
-    var densityProbes = 2
+    var densityProbes = CurvatureLab.Settings().densityProbes
 
     @Flag(name: .customLong("no-compare"), help: "Skip the raw/scaled comparison and its two ablations (four one-epoch trainings).")
     var noCompare = false

@@ -30,16 +30,19 @@ struct PlanePoint: ExpressibleByArgument, Sendable, Codable, Equatable {
 struct QuadraticOptions: ParsableArguments {
     @Option(name: .customLong("a"), parsing: .unconditional,
             help: "Curvature a of w₁ in L = ½(a·w₁² + b·w₂²); a finite number > 0.")
-    var a: Double = 10
+    var a = QuadraticOptions.defaults.a
 
     @Option(name: .customLong("b"), parsing: .unconditional,
             help: "Curvature b of w₂; a finite number > 0.")
-    var b: Double = 1
+    var b = QuadraticOptions.defaults.b
 
     @Option(name: .customLong("w0"), parsing: .unconditional,
             help: ArgumentHelp("Start point w(0) as 'w1,w2' (write --w0=-1,2 for a negative first value).",
                                valueName: "w1,w2"))
-    var w0 = PlanePoint(1, 1)
+    var w0 = PlanePoint(QuadraticOptions.defaults.w0[0], QuadraticOptions.defaults.w0[1])
+
+    /// The quadratic and start every Question 1 lab defaults to (q1a's, which q1b and q1c share).
+    static let defaults = Q1A.Settings()
 
     func validate() throws {
         try ArgumentCheck.positive(a, "--a", example: "10")

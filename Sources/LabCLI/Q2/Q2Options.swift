@@ -97,7 +97,7 @@ struct Q2NetworkOptions: ParsableArguments {
     var hidden: HiddenSizes?
 
     @Option(help: "Seed of the weight initialisation N(0, 1/max(n_in, n_out)) (and of --shuffle).")
-    var seed: UInt64 = MLP.defaultSeed
+    var seed = Q2NetworkSettings().seed
 
     @Flag(name: .customLong("raw-pixels"),
           help: "Feed raw pixels 0…255 (the homework as written) instead of pixel/255.")
@@ -135,14 +135,14 @@ struct Q2NetworkOptions: ParsableArguments {
 struct Q2TrainingOptions: ParsableArguments {
     @Option(name: .customLong("lr"), parsing: .unconditional,
             help: "Learning rate η of θ ← θ − η·∇L (a finite number > 0; the homework's is 0.003).")
-    var learningRate: Double = 0.003
+    var learningRate = Q2TrainingSettings().learningRate
 
     @Option(help: "Passes over the training set (1 … 1000).")
-    var epochs = 3
+    var epochs = Q2TrainingSettings().epochs
 
     @Option(name: .customLong("batch-size"),
             help: "Samples per SGD step, gradient summed over the batch (1 = the homework's per-sample SGD).")
-    var batchSize = 1
+    var batchSize = Q2TrainingSettings().batchSize
 
     @Flag(help: "Visit the training samples in a new seeded random order each epoch (the homework does not).")
     var shuffle = false
@@ -152,7 +152,7 @@ struct Q2TrainingOptions: ParsableArguments {
     var trainLimit: Int?
 
     @Option(help: "Training code: fast (Float32, SIMD, sparse first layer; AVX2+FMA when the processor has it), fast-baseline (the same without AVX2) or reference (plain Double loops, same algorithm).")
-    var kernel = TrainingKernelKind.fast
+    var kernel = Q2TrainingSettings().kernel
 
     @Option(help: ArgumentHelp("Write the trained weights to this .npz (an interrupted run writes <name>.partial.npz).",
                                valueName: "file.npz"))
