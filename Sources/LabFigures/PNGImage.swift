@@ -1,6 +1,9 @@
 // PNG input and output for `lab`: the raster figures of Question 2 and the digit images of
 // `lab predict`. Only libpng's simplified `png_image_*` API is used: it catches libpng's errors
 // internally (no longjmp ever crosses Swift) and reports them in `png_image.message`.
+//
+// About 380 lines: reading (every layout, with the limits a hostile file meets) and writing share
+// the one C API and its error handling, and the fuzz target exercises them as one unit.
 
 import CPNG
 import Foundation

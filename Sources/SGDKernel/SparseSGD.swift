@@ -8,6 +8,9 @@
 // (`GDLAB_AVX2`). `MNISTNet.FastKernel` picks the AVX2 copy when the processor has it. The one
 // difference in the source is `multiplyAdd`: a fused multiply-add (one rounding) with FMA, a
 // product and a sum (two roundings) without.
+//
+// About 430 lines in one file because it is the unit compiled twice: every hot loop of the step
+// (sparse first layer, dense layers, the mini-batch sums) must sit in the file both targets link.
 
 import Foundation
 
