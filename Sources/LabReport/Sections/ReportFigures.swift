@@ -47,4 +47,9 @@ package final class ReportFigures {
             return (drawn + rasters).map { .figure($0) }
         }
     }
+
+    /// A lab's figures and rasters, untitled, as the report draws them.
+    package static func untitled<Lab: LabPage>(_ lab: Lab.Type, _ result: Lab.Result) -> (figures: [Figure], rasters: [RasterFigure]) {
+        (Lab.figures(for: result, title: nil), Lab.rasters(for: result, title: nil))
+    }
 }

@@ -29,38 +29,19 @@ package enum ReportQuestion1 {
         let d = try progress.step("q1d: iterations against κ, momentum, heat map") { try Q1D.compute(.init()) }
         // All the figures in one batch: gnuplot processes run side by side.
         let drawn = try progress.step("q1a–q1d: figures") {
-            try figures.draw([(Q1A.figures(for: a, title: nil), []), (Q1B.figures(for: b, title: nil), []),
-                              (Q1C.figures(for: c, title: nil), []), (Q1D.figures(for: d, title: nil), [])])
+            try figures.draw([ReportFigures.untitled(Q1A.self, a), ReportFigures.untitled(Q1B.self, b),
+                              ReportFigures.untitled(Q1C.self, c), ReportFigures.untitled(Q1D.self, d)])
         }
-        let sa = subsection(Q1A.self, a, answer: answer(a), figures: drawn[0])
-        let sb = subsection(Q1B.self, b, answer: answer(b), figures: drawn[1])
-        let sc = subsection(Q1C.self, c, answer: answer(c), figures: drawn[2])
-        let sd = subsection(Q1D.self, d, answer: answer(d), figures: drawn[3])
+        let sa = ReportSection.lab(Q1A.self, a, answer: answer(a), checks: "the output of `lab q1a`", figures: drawn[0], untitled: "Question 1a")
+        let sb = ReportSection.lab(Q1B.self, b, answer: answer(b), checks: "the output of `lab q1b`", figures: drawn[1], untitled: "Question 1b")
+        let sc = ReportSection.lab(Q1C.self, c, answer: answer(c), checks: "the output of `lab q1c`", figures: drawn[2], untitled: "Question 1c")
+        let sd = ReportSection.lab(Q1D.self, d, answer: answer(d), checks: "the output of `lab q1d`", figures: drawn[3], untitled: "Question 1d")
         let section = ReportSection(
             id: "question-1", title: "Question 1 — gradient descent on L(w) = ½(a·w₁² + b·w₂²)",
             blocks: [.paragraph(
                 "Each part runs with the defaults of its command (`lab q1a` … `lab q1d`; a = 10, b = 1, w(0) = (1, 1) unless stated), so any number below can be reproduced by running that command. The measured checks are the command's own output: theory beside simulation.")],
             subsections: [sa, sb, sc, sd])
         return (section, Results(q1a: a, q1b: b, q1c: c, q1d: d))
-    }
-
-    // MARK: - One lab
-
-
-    /// One lab's subsection: its question, answer, measured checks and `figures` (its drawn blocks).
-    private static func subsection<Lab: LabPage>(
-        _ lab: Lab.Type, _ result: Lab.Result, answer: String, figures: [ReportBlock]
-    ) -> ReportSection {
-        let name = Lab.worksheet
-        let worksheet = ReportWorksheet(name: name)
-        var blocks: [ReportBlock] = []
-        if let question = worksheet.question { blocks.append(.quote(question)) }
-        blocks.append(.answer(answer))
-        blocks.append(.paragraph("Measured checks (the output of `lab \(name)`):"))
-        blocks.append(.preformatted(Lab.text(for: result)))
-        blocks += figures
-        blocks.append(.paragraph("Derivation, what to look for in the figures, and an exercise: `lab \(name) --explain` (labs/\(name).md)."))
-        return ReportSection(id: name, title: worksheet.title ?? "Question \(name.dropFirst())", blocks: blocks)
     }
 
     // MARK: - Answers, with the run's numbers

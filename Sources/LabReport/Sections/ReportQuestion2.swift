@@ -128,14 +128,14 @@ package enum ReportQuestion2 {
 
         // All of Question 2's figures in one batch: gnuplot processes and rasters side by side.
         let drawn = try progress.step("q2-init … q2-train: figures") {
-            try figures.draw([lab(Q2Init.self, initial), lab(Q2Forward.self, forward),
-                              lab(Q2Backprop.self, check), lab(Q2Train.self, train)])
+            try figures.draw([ReportFigures.untitled(Q2Init.self, initial), ReportFigures.untitled(Q2Forward.self, forward),
+                              ReportFigures.untitled(Q2Backprop.self, check), ReportFigures.untitled(Q2Train.self, train)])
         }
         let sections = [
-            subsection(Q2Init.self, initial, answer: answer(initial), tables: [], figures: drawn[0]),
-            subsection(Q2Forward.self, forward, answer: answer(forward), tables: [], figures: drawn[1]),
-            subsection(Q2Backprop.self, check, answer: answer(check), tables: [gradientTable(check)], figures: drawn[2]),
-            subsection(Q2Train.self, train, answer: answer(train), tables: [epochTable(train)], figures: drawn[3]),
+            ReportSection.lab(Q2Init.self, initial, answer: answer(initial), tables: [], checks: "the output of `lab q2-init` with the same options", figures: drawn[0]),
+            ReportSection.lab(Q2Forward.self, forward, answer: answer(forward), tables: [], checks: "the output of `lab q2-forward` with the same options", figures: drawn[1]),
+            ReportSection.lab(Q2Backprop.self, check, answer: answer(check), tables: [gradientTable(check)], checks: "the output of `lab q2-backprop` with the same options", figures: drawn[2]),
+            ReportSection.lab(Q2Train.self, train, answer: answer(train), tables: [epochTable(train)], checks: "the output of `lab q2-train` with the same options", figures: drawn[3]),
         ]
         let section = ReportSection(
             id: "question-2", title: "Question 2 — an MNIST MLP from scratch",
@@ -178,32 +178,6 @@ package enum ReportQuestion2 {
                 .paragraph("The Question 2 worksheets explain what the section would show: `lab q2-init --explain`, `lab q2-forward --explain`, `lab q2-backprop --explain`, `lab q2-train --explain`."),
             ])
         return Outcome(section: section, results: Results(unavailable: message), unavailable: message, diverged: nil)
-    }
-
-    // MARK: - One lab
-
-
-    /// A lab's figures and rasters, untitled, as the report draws them.
-    private static func lab<Lab: LabPage>(_ lab: Lab.Type, _ result: Lab.Result) -> (figures: [Figure], rasters: [RasterFigure]) {
-        (Lab.figures(for: result, title: nil), Lab.rasters(for: result, title: nil))
-    }
-
-    /// One lab's subsection: its question, answer, tables, measured checks and `figures` (its
-    /// drawn blocks).
-    private static func subsection<Lab: LabPage>(
-        _ lab: Lab.Type, _ result: Lab.Result, answer: String, tables: [ReportBlock], figures: [ReportBlock]
-    ) -> ReportSection {
-        let name = Lab.worksheet
-        let worksheet = ReportWorksheet(name: name)
-        var blocks: [ReportBlock] = []
-        if let question = worksheet.question { blocks.append(.quote(question)) }
-        blocks.append(.answer(answer))
-        blocks += tables
-        blocks.append(.paragraph("Measured checks (the output of `lab \(name)` with the same options):"))
-        blocks.append(.preformatted(Lab.text(for: result)))
-        blocks += figures
-        blocks.append(.paragraph("Derivation, what to look for in the figures, and an exercise: `lab \(name) --explain` (labs/\(name).md)."))
-        return ReportSection(id: name, title: worksheet.title ?? name, blocks: blocks)
     }
 
     // MARK: - Tables
