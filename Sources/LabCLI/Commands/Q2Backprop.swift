@@ -35,11 +35,11 @@ struct Q2BackpropCommand: ParsableCommand {
     }
 
     func run() throws {
-        if output.explain { return try Presenter.explain(Q2Backprop.worksheet) }
-        let settings = Q2Backprop.Settings(data: data.settings, network: network.settings, samples: samples, entries: entries)
-        let result = try Q2Backprop.compute(settings, data: try Q2Data.load(settings.data, progress: DownloadReporter.shared.report))
-        try Q2Backprop.present(result, output: output)
-        if !result.passed {
+        let shown = try Q2Backprop.perform(output: output) {
+            let settings = Q2Backprop.Settings(data: data.settings, network: network.settings, samples: samples, entries: entries)
+            return try Q2Backprop.compute(settings, data: try Q2Data.load(settings.data, progress: DownloadReporter.shared.report))
+        }
+        if let result = shown, !result.passed {
             let failed = result.rows.filter { !$0.passes(tolerance: Q2Backprop.tolerance) }.map(\.name).joined(separator: ", ")
             throw LabError.failed("the gradient check failed for \(failed); see the table above (a non-finite number, a gradient below the rounding floor, or backpropagation and the finite differences disagree)")
         }

@@ -93,13 +93,12 @@ struct Q2CurvatureCommand: ParsableCommand {
     }
 
     func run() throws {
-        if output.explain { return try Presenter.explain(CurvatureLab.worksheet) }
-        let loaded = try Q2Data.load(data.settings, progress: DownloadReporter.shared.report)
-        let start = try Q2Network.make(network.settings, fitting: loaded.train)
-        try Self.checkSize(start)
-        let result = try Self.computeInteractively(settings, network: start, data: loaded)
-        try Presenter.present(result, text: CurvatureLab.text(for: result), figures: CurvatureLab.figures(for: result, title: output.title),
-                              options: output)
+        try CurvatureLab.perform(output: output) {
+            let loaded = try Q2Data.load(data.settings, progress: DownloadReporter.shared.report)
+            let start = try Q2Network.make(network.settings, fitting: loaded.train)
+            try Self.checkSize(start)
+            return try Self.computeInteractively(settings, network: start, data: loaded)
+        }
     }
 }
 

@@ -21,8 +21,9 @@ struct Q2ForwardCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        if output.explain { return try Presenter.explain(Q2Forward.worksheet) }
-        let settings = Q2Forward.Settings(data: data.settings, network: network.settings)
-        try Q2Forward.present(try Q2Forward.compute(settings, data: try Q2Data.load(settings.data, progress: DownloadReporter.shared.report)), output: output)
+        try Q2Forward.perform(output: output) {
+            let settings = Q2Forward.Settings(data: data.settings, network: network.settings)
+            return try Q2Forward.compute(settings, data: try Q2Data.load(settings.data, progress: DownloadReporter.shared.report))
+        }
     }
 }

@@ -77,12 +77,12 @@ struct Q2SharpnessCommand: ParsableCommand {
     }
 
     func run() throws {
-        if output.explain { return try Presenter.explain(Q2Sharpness.worksheet) }
-        let loaded = try Q2Data.load(data.settings, progress: DownloadReporter.shared.report)
-        let start = try Q2Network.make(network.settings, fitting: loaded.train)
-        let result = try Self.computeInteractively(settings, data: loaded, start: start)
-        try Q2Sharpness.present(result, output: output)
-        if result.lab.stopped {
+        let shown = try Q2Sharpness.perform(output: output) {
+            let loaded = try Q2Data.load(data.settings, progress: DownloadReporter.shared.report)
+            let start = try Q2Network.make(network.settings, fitting: loaded.train)
+            return try Self.computeInteractively(settings, data: loaded, start: start)
+        }
+        if let result = shown, result.lab.stopped {
             throw LabError.interrupted("interrupted: every run stopped at its next step; the text and figures show what was measured")
         }
     }

@@ -74,11 +74,9 @@ struct Q2SweepCommand: ParsableCommand {
     }
 
     func run() throws {
-        if output.explain { return try Presenter.explain(SweepLab.worksheet) }
-        let loaded = try Q2Data.load(data.settings, progress: DownloadReporter.shared.report)
-        let result = try Self.computeInteractively(settings, data: loaded)
-        try Presenter.present(result, text: SweepLab.text(for: result), figures: SweepLab.figures(for: result, title: output.title),
-                              options: output)
+        try SweepLab.perform(output: output) {
+            try Self.computeInteractively(settings, data: try Q2Data.load(data.settings, progress: DownloadReporter.shared.report))
+        }
     }
 }
 
