@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // gdlab: the gradient-descent lab toolkit. Question 1 lives in `Quadratic`, Question 2 in
-// `MNISTNet`, and the `lab` executable presents both as text, CSV and PNG figures.
+// `MNISTNet` (its data files in `MNISTData`), and the `lab` executable presents both as text,
+// CSV and PNG figures.
 
 import PackageDescription
 
@@ -20,6 +21,7 @@ let package = Package(
     products: [
         .executable(name: "lab", targets: ["LabCLI"]),
         .library(name: "Quadratic", targets: ["Quadratic"]),
+        .library(name: "MNISTData", targets: ["MNISTData"]),
         .library(name: "MNISTNet", targets: ["MNISTNet"]),
         .library(name: "Curvature", targets: ["Curvature"]),
         .library(name: "Labs", targets: ["Labs"]),
@@ -58,41 +60,48 @@ let package = Package(
         .target(name: "SGDKernelAVX2", swiftSettings: avx2Settings),
         .target(name: "CPUFeatures"),
 
-        // Question 2: IDX data, the MLP, backpropagation, training, weights on disk.
+        // Question 2's data: the IDX files (gzip), finding, downloading and checking them
+        // (SHA-256), the image container, MNIST's digit preprocessing, and .npz arrays (ZIP).
         .target(
-            name: "MNISTNet",
+            name: "MNISTData",
             dependencies: [
-                "LabSupport", "CLibZ", "ZIPFoundation", "SGDKernel", "SGDKernelAVX2", "CPUFeatures",
+                "LabSupport", "CLibZ", "ZIPFoundation",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+
+        // Question 2: the MLP, backpropagation, training, weights on disk (as MNISTData's .npz).
+        .target(
+            name: "MNISTNet",
+            dependencies: ["MNISTData", "LabSupport", "SGDKernel", "SGDKernelAVX2", "CPUFeatures"]),
 
         // The loss surface of the network: exact Hessian-vector products and spectrum tools
         // (Lanczos, power iteration, Hutchinson's trace, stochastic Lanczos quadrature).
         .target(
             name: "Curvature",
             dependencies: [
-                "MNISTNet", "LabSupport",
+                "MNISTNet", "MNISTData", "LabSupport",
                 .target(name: "CLapack", condition: .when(platforms: [.linux])),
             ]),
 
         // The experiments behind the labs beyond the homework: settings → compute → Codable
         // result, no printing (curvature and the learning-rate sweep; sharpness during
         // full-batch gradient descent).
-        .target(name: "Labs", dependencies: ["MNISTNet", "Curvature", "LabSupport"]),
+        .target(name: "Labs", dependencies: ["MNISTNet", "MNISTData", "Curvature", "LabSupport"]),
 
         // The `lab` executable.
         .executableTarget(
             name: "LabCLI",
             dependencies: [
-                "Quadratic", "MNISTNet", "LabSupport", "CPNG", "Curvature", "Labs",
+                "Quadratic", "MNISTNet", "MNISTData", "LabSupport", "CPNG", "Curvature", "Labs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.process("Worksheets")]),
 
         .testTarget(name: "QuadraticTests", dependencies: ["Quadratic", "LabSupport"]),
-        .testTarget(name: "MNISTNetTests", dependencies: ["MNISTNet", "SGDKernel", "LabSupport"]),
-        .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "MNISTNet", "LabSupport"]),
-        .testTarget(name: "LabsTests", dependencies: ["Labs", "Curvature", "MNISTNet", "LabSupport"]),
-        .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "MNISTNet", "LabSupport"]),
+        .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData", "MNISTNet", "LabSupport", "CLibZ", "ZIPFoundation"]),
+        .testTarget(name: "MNISTNetTests", dependencies: ["MNISTNet", "MNISTData", "SGDKernel", "LabSupport"]),
+        .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "MNISTNet", "MNISTData", "LabSupport"]),
+        .testTarget(name: "LabsTests", dependencies: ["Labs", "Curvature", "MNISTNet", "MNISTData", "LabSupport"]),
+        .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "MNISTNet", "MNISTData", "LabSupport"]),
     ]
 )

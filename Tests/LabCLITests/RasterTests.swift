@@ -5,6 +5,7 @@
 import Foundation
 @testable import LabCLI
 import LabSupport
+import MNISTData
 import MNISTNet
 import XCTest
 

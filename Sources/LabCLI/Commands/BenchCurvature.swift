@@ -5,6 +5,7 @@
 import Curvature
 import Foundation
 import LabSupport
+import MNISTData
 import MNISTNet
 
 /// The curvature figures of `lab bench`.

@@ -4,6 +4,7 @@
 // same invocation.
 
 import Foundation
+import MNISTData
 import MNISTNet
 
 /// Seconds per full-batch gradient, fast and reference.

@@ -6,6 +6,7 @@
 import ArgumentParser
 import Foundation
 import LabSupport
+import MNISTData
 import MNISTNet
 
 /// `--invert auto|yes|no`.

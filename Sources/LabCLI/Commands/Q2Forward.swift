@@ -4,6 +4,7 @@
 
 import ArgumentParser
 import Foundation
+import MNISTData
 import MNISTNet
 
 struct Q2Forward: ParsableCommand {

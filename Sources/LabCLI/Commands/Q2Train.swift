@@ -5,6 +5,7 @@
 
 import ArgumentParser
 import Foundation
+import MNISTData
 import MNISTNet
 
 struct Q2Train: ParsableCommand {

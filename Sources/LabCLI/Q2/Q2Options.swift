@@ -6,6 +6,7 @@
 
 import ArgumentParser
 import Foundation
+import MNISTData
 import MNISTNet
 
 // MARK: - Settings (what the computations read)

@@ -4,6 +4,7 @@
 // Without the data, the section says how to get it and the report still has Question 1.
 
 import Foundation
+import MNISTData
 import MNISTNet
 
 /// Builds the Question 2 section of the report.

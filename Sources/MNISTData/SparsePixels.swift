@@ -42,7 +42,7 @@ final class SparsePixels: @unchecked Sendable {  // immutable after init
 
     init(_ data: ImageDataset) {
         let n0 = data.pixelsPerImage, count = data.count
-        precondition(n0 <= FastKernel.maximumInputCount, "pixel indices must fit in 16 bits")
+        precondition(n0 <= 1 << 16, "pixel indices must fit in 16 bits")
         let starts = UnsafeMutablePointer<Int>.allocate(capacity: count + 1)
         var total = 0
         data.pixels.withUnsafeBufferPointer { pixels in

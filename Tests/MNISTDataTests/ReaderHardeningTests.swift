@@ -4,7 +4,8 @@
 
 import CLibZ
 import Foundation
-@testable import MNISTNet
+@testable import MNISTData
+import MNISTNet
 import XCTest
 
 final class ReaderHardeningTests: XCTestCase {

@@ -1,7 +1,7 @@
 // Gzip: real MNIST files decompress to their documented sizes; damaged input is rejected.
 
 import Foundation
-@testable import MNISTNet
+@testable import MNISTData
 import XCTest
 
 final class GzipTests: XCTestCase {
