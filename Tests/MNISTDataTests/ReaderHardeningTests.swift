@@ -5,7 +5,7 @@
 import CLibZ
 import Foundation
 @testable import MNISTData
-import MNISTNet
+@testable import MNISTNet
 import XCTest
 
 final class ReaderHardeningTests: XCTestCase {
