@@ -1,4 +1,4 @@
-// Labelled images as the network sees them: MNIST (or Fashion-MNIST) pixels kept as bytes,
+// Labelled images as the readers deliver them: MNIST (or Fashion-MNIST) pixels kept as bytes,
 // one row-major image after another. 60,000 training images are 47 MB as bytes; as Doubles
 // they would be 376 MB, so conversion to floating point happens one sample at a time.
 

@@ -13,5 +13,5 @@
 // How the network reads a pixel byte (`InputScaling`) and the weights stored in an .npz
 // (`NPZ.encode(_:)` / `NPZ.decode` for an `MLP`, MLP+NPZ.swift) stay in MNISTNet.
 //
-// Imports: Foundation, LabSupport (atomic writes), CLibZ (zlib), ZIPFoundation (.npz) and
-// swift-crypto (SHA-256). Never MNISTNet or anything above it; it never prints or exits.
+// Imports: Foundation, LabSupport (atomic writes), CLibZ and CLibDeflate (gzip), ZIPFoundation
+// (.npz) and swift-crypto (SHA-256). Never MNISTNet or anything above it; it never prints or exits.

@@ -113,7 +113,7 @@ final class SparsePixels: @unchecked Sendable {  // immutable after init
 }
 
 /// Read-only access to a dataset's non-zero pixel list (`SparsePixels`) for code outside this
-/// module that reads the first layer as training does (the curvature labs): image n's non-zero
+/// module that reads the first layer as training does (MNISTNet's fast kernels, the curvature labs): image n's non-zero
 /// pixels are positions `range(of: n)` of `indices` (pixel index) and `bytes` (its byte 1…255).
 ///
 /// The pointers stay valid as long as this value (which holds the list) is alive.
