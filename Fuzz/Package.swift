@@ -25,17 +25,20 @@ let package = Package(
         // IDX images and labels, the two-file dataset parser, and gzip.
         .executableTarget(
             name: "fuzz-idx",
-            dependencies: ["FuzzSupport", .product(name: "MNISTNet", package: "gdlab")],
+            dependencies: ["FuzzSupport", .product(name: "MNISTData", package: "gdlab")],
             path: "Targets/IDX"),
-        // NumPy .npz weights.
+        // NumPy .npz weights (the archive is MNISTData's, the network it holds MNISTNet's).
         .executableTarget(
             name: "fuzz-npz",
-            dependencies: ["FuzzSupport", .product(name: "MNISTNet", package: "gdlab")],
+            dependencies: [
+                "FuzzSupport", .product(name: "MNISTData", package: "gdlab"),
+                .product(name: "MNISTNet", package: "gdlab"),
+            ],
             path: "Targets/NPZ"),
         // PNG decoding (every layout) and the digit preprocessing of `lab predict`.
         .executableTarget(
             name: "fuzz-png",
-            dependencies: ["FuzzSupport", "FuzzCPNG", .product(name: "MNISTNet", package: "gdlab")],
+            dependencies: ["FuzzSupport", "FuzzCPNG", .product(name: "MNISTData", package: "gdlab")],
             path: "Targets/PNG"),
     ]
 )

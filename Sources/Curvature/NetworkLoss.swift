@@ -9,6 +9,7 @@
 
 import Dispatch
 import Foundation
+import MNISTData
 import MNISTNet
 
 /// The mean cross-entropy of an MLP over chosen samples, as a function of the flat parameters.

@@ -6,6 +6,7 @@
 import Curvature
 import Foundation
 import LabSupport
+import MNISTData
 import MNISTNet
 
 /// The curvature lab: settings → `compute` → a Codable result. Prints nothing.

@@ -7,6 +7,7 @@ import Curvature
 import Dispatch
 import Foundation
 import LabSupport
+import MNISTData
 import MNISTNet
 
 extension SharpnessLab {

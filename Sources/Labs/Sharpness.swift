@@ -5,6 +5,7 @@
 // stability, Cohen et al. 2021).
 
 import Foundation
+import MNISTData
 import MNISTNet
 
 /// Full-batch gradient descent with the sharpness measured along the way.

@@ -5,6 +5,7 @@
 // number is bit-identical. The two modules declare the same names: they are spelled out.
 
 import Foundation
+import MNISTData
 import SGDKernel
 import SGDKernelAVX2
 
@@ -63,7 +64,8 @@ extension MLP {
         let logOffset = activationOffsets[layerCount]
         var activations = [Double](repeating: 0, count: logOffset + classes)
         let table = (0 ... 255).map { scaling == .unit ? Double($0) / 255 : Double($0) }  // as `Workspace`
-        let sparse = data.sparsePixels  // listed once per dataset, shared with later evaluations
+        let sparse = data.nonZeroPixels  // listed once per dataset, shared with later evaluations
+        let starts = sparse.starts, pixelIndices = sparse.indices, pixelBytes = sparse.bytes
         let wide = instructionSet == .avx2 && FastKernel.InstructionSet.available.contains(.avx2)
 
         var predictions = [UInt8](repeating: 0, count: data.count)
@@ -79,8 +81,8 @@ extension MLP {
                     let p = p.baseAddress!, act = act.baseAddress!
                     for n in 0 ..< data.count {
                         // Layer 1, sparse: z¹ = b¹ + Σ_{x_i ≠ 0} x_i W¹[i, :], i increasing.
-                        let first = sparse.starts[n], count = sparse.starts[n + 1] - first
-                        let indices = sparse.indices + first, bytes = sparse.bytes + first
+                        let first = starts[n], count = starts[n + 1] - first
+                        let indices = pixelIndices + first, bytes = pixelBytes + first
                         let z1 = act
                         if wide {
                             SGDKernelAVX2.EvaluationLayers.sparse(

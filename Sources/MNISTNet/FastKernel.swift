@@ -9,6 +9,7 @@
 
 import CPUFeatures
 import Foundation
+import MNISTData
 import SGDKernel
 import SGDKernelAVX2
 
@@ -87,12 +88,12 @@ public struct FastKernel: TrainingKernel {
     }
 
     /// Trains as `TrainingKernel` says, reading the images through their list of non-zero
-    /// pixels (`ImageDataset.sparsePixels`, made on first use and kept with the dataset).
+    /// pixels (`ImageDataset.nonZeroPixels`, made on first use and kept with the dataset).
     public mutating func train(_ data: ImageDataset, order: ArraySlice<Int>, batchSize: Int) -> KernelReport {
         precondition(batchSize >= 1, "batch size must be positive")
         precondition(data.pixelsPerImage == layout.sizes[0], "the images must have one pixel per network input")
         if !isKnownUniquelyReferenced(&storage) { storage = FastStorage(copying: storage, layout: layout) }
-        let sparse = data.sparsePixels
+        let sparse = data.nonZeroPixels
         let s = storage, sizes = layout.sizes, learningRate = learningRate, avx2 = instructionSet == .avx2
         return data.labels.withUnsafeBufferPointer { labels in
             if avx2 {

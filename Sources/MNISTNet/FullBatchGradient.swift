@@ -3,6 +3,7 @@
 // sparse first layer (`SparseGradient` in SGDKernel, compiled baseline and AVX2+FMA); its plain
 // Double twin is the reference backpropagation summed, `MLP.lossAndGradients(on:indices:)`.
 
+import MNISTData
 import SGDKernel
 import SGDKernelAVX2
 
@@ -70,7 +71,7 @@ public struct FullBatchGradient {
             for j in 0 ..< nOut { parameters[b + j >> 3][j & 7] = Float(layer.biases[j]) }
         }
         s.totals.update(repeating: 0, count: 8 * layout.parameterCount)
-        let sparse = data.sparsePixels, images = 0 ..< data.count
+        let sparse = data.nonZeroPixels, images = 0 ..< data.count
         let report = data.labels.withUnsafeBufferPointer { labels in
             if instructionSet == .avx2 {
                 let r = SGDKernelAVX2.SparseGradient.accumulate(

@@ -3,6 +3,7 @@
 // An independent computation: the finite differences use only the forward pass.
 
 import LabSupport
+import MNISTData
 
 /// The comparison for one parameter tensor.
 public struct GradientCheckRow: Sendable, Equatable, Codable {

@@ -3,6 +3,7 @@
 // and the SGD update that uses it.
 
 import Foundation
+import MNISTData
 
 /// ∂loss/∂θ for every parameter, shaped like the network's layers.
 public struct Gradients: Sendable, Equatable {

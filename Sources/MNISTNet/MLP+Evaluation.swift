@@ -3,6 +3,7 @@
 // the saturation diagnostic of the first hidden layer (why raw 0…255 pixels plateau).
 
 import Foundation
+import MNISTData
 
 /// How many first-layer sigmoid outputs sit on the flat parts of the sigmoid.
 ///

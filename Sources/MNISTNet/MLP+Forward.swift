@@ -3,6 +3,7 @@
 // dataset evaluation and the reference training kernel all share.
 
 import Foundation
+import MNISTData
 
 /// Everything the forward pass computes for one input.
 public struct ForwardPass: Sendable {

@@ -3,6 +3,7 @@
 // numpy's `x @ W`: shape (n_in, n_out), row-major, so w[i * n_out + j] joins input i to unit j.
 
 import LabSupport
+import MNISTData
 
 /// Network or training settings that cannot work, with what to pass instead.
 public enum ConfigurationError: Error, CustomStringConvertible, Equatable, Sendable {

@@ -3,6 +3,7 @@
 // shuffling, raw pixels and a prefix of the data, progress callbacks and divergence detection.
 
 import LabSupport
+import MNISTData
 
 /// How to train.
 public struct TrainingOptions: Sendable, Equatable {

@@ -2,6 +2,8 @@
 // protocol, so a faster implementation can replace the straightforward one without touching
 // the training driver. `ReferenceKernel` is that straightforward one, kept as the yardstick.
 
+import MNISTData
+
 /// Which implementation runs the SGD inner loop.
 public enum TrainingKernelKind: String, Sendable, CaseIterable, Codable {
     /// `FastKernel`: Float32, SIMD8 rows, a first layer that touches only non-zero pixels, with

@@ -5,6 +5,7 @@
 
 @testable import Curvature
 import LabSupport
+import MNISTData
 import MNISTNet
 import XCTest
 

@@ -168,7 +168,7 @@ final class AtomicOutputTests: XCTestCase {
         let allowed: Set<String> = [
             "LabSupport/AtomicFile.swift: O_CREAT", "LabSupport/AtomicFile.swift: O_WRONLY",
             "LabSupport/AtomicFile.swift: rename(",
-            "MNISTNet/NPZ.swift: write(to:",
+            "MNISTData/NPZ.swift: write(to:",
             "LabReport/Document/ReportFolder.swift: rename(",
             "LabCLI/Support/StandardStreams.swift: O_WRONLY",
             "LabReport/Document/ReportFolder.swift: .copyItem(",

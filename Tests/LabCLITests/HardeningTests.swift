@@ -6,6 +6,7 @@
 import CLibZ
 import Foundation
 @testable import LabCLI
+import MNISTData
 @testable import MNISTNet
 import XCTest
 @testable import LabFigures

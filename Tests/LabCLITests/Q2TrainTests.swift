@@ -5,6 +5,7 @@
 
 import Foundation
 @testable import LabCLI
+import MNISTData
 import MNISTNet
 import XCTest
 @testable import LabFigures

@@ -5,6 +5,7 @@
 // Each exercise that states an outcome has its numbers asserted here, as the text prints them.
 
 import Foundation
+import MNISTData
 import MNISTNet
 import XCTest
 

@@ -5,6 +5,8 @@
 import Foundation
 @testable import LabCLI
 @testable import LabSupport
+import LabSupport
+import MNISTData
 import MNISTNet
 import XCTest
 @testable import LabFigures

@@ -7,6 +7,7 @@ import Curvature
 import Foundation
 import LabSupport
 @testable import Labs
+import MNISTData
 import MNISTNet
 import XCTest
 

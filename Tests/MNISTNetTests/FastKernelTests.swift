@@ -4,6 +4,7 @@
 
 import Foundation
 import LabSupport
+@testable import MNISTData
 @testable import MNISTNet
 @testable import SGDKernel
 import XCTest

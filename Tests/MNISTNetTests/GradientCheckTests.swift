@@ -3,6 +3,7 @@
 
 import Foundation
 import LabSupport
+import MNISTData
 import MNISTNet
 import XCTest
 

@@ -2,6 +2,7 @@
 // forward pass on the real test set before training (chance level).
 
 import Foundation
+import MNISTData
 import MNISTNet
 import XCTest
 

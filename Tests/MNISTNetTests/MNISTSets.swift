@@ -1,6 +1,7 @@
 // Real MNIST for the tests, read once per test process (the training set takes a moment).
 
 import Foundation
+import MNISTData
 import MNISTNet
 
 enum MNISTSets {

@@ -4,7 +4,7 @@
 
 import Foundation
 import FuzzSupport
-import MNISTNet
+import MNISTData
 
 /// Input layout for the dataset parser: two big-endian bytes give where the images file ends
 /// and the labels file begins; the other parsers take the whole input as one file.

@@ -4,6 +4,7 @@
 
 import Foundation
 import FuzzSupport
+import MNISTData
 import MNISTNet
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -4,7 +4,7 @@
 
 import Foundation
 import FuzzSupport
-import MNISTNet
+import MNISTData
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPNG(_ bytes: UnsafeRawPointer?, _ count: Int) -> CInt {

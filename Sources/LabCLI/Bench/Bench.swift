@@ -8,6 +8,7 @@ import LabFigures
 import LabReport
 import LabSupport
 import Labs
+import MNISTData
 import MNISTNet
 
 struct Bench: ParsableCommand {

@@ -8,6 +8,7 @@ import LabFigures
 import LabReport
 import LabSupport
 import Labs
+import MNISTData
 import MNISTNet
 
 /// Seconds per full-batch gradient, fast and reference.

@@ -10,6 +10,7 @@ import LabFigures
 import LabReport
 import LabSupport
 import Labs
+import MNISTData
 import MNISTNet
 
 struct Q2CurvatureCommand: ParsableCommand {

@@ -9,6 +9,7 @@ import LabFigures
 import LabReport
 import LabSupport
 import Labs
+import MNISTData
 import MNISTNet
 
 struct Q2SweepCommand: ParsableCommand {

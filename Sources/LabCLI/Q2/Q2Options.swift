@@ -10,6 +10,7 @@ import LabFigures
 import LabReport
 import LabSupport
 import Labs
+import MNISTData
 import MNISTNet
 
 // The settings these groups build are in Labs (Q2Settings.swift).

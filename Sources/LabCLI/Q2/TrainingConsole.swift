@@ -7,6 +7,7 @@ import LabFigures
 import LabReport
 import LabSupport
 import Labs
+import MNISTData
 import MNISTNet
 
 /// Shows `TrainingEvent`s on stderr.

@@ -5,6 +5,7 @@ import LabFigures
 import LabReport
 import LabSupport
 import Labs
+import MNISTData
 import MNISTNet
 
 /// Download progress on stderr: one line per file started/stored/failed, and the received

@@ -7,6 +7,7 @@ import Foundation
 import LabFigures
 import LabSupport
 import Labs
+import MNISTData
 import MNISTNet
 
 extension ReportDocument {

@@ -9,6 +9,7 @@ import Foundation
 import LabFigures
 import LabSupport
 import Labs
+import MNISTData
 import MNISTNet
 
 /// The report's output folder and the version folder the new report is built in.

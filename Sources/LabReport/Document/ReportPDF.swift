@@ -6,6 +6,7 @@ import Foundation
 import LabFigures
 import LabSupport
 import Labs
+import MNISTData
 import MNISTNet
 
 /// Prints the staged report.html to report.pdf.

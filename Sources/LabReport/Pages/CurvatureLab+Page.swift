@@ -8,6 +8,7 @@ import Foundation
 import LabFigures
 import LabSupport
 import Labs
+import MNISTData
 import MNISTNet
 
 extension CurvatureLab: LabPage {

@@ -6,6 +6,7 @@ import Foundation
 import LabFigures
 import LabSupport
 import Labs
+import MNISTData
 import MNISTNet
 
 /// Times the report's steps and prints one line for each on stderr.

@@ -7,6 +7,7 @@ import Foundation
 import LabFigures
 import LabSupport
 import Labs
+import MNISTData
 import MNISTNet
 
 /// Builds the Question 2 section of the report.

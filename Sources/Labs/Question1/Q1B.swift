@@ -4,6 +4,7 @@
 
 import Foundation
 import LabSupport
+import MNISTData
 import MNISTNet
 import Quadratic
 

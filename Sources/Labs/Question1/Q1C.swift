@@ -5,6 +5,7 @@
 
 import Foundation
 import LabSupport
+import MNISTData
 import MNISTNet
 import Quadratic
 

@@ -7,6 +7,7 @@
 
 import Foundation
 import LabSupport
+import MNISTData
 import MNISTNet
 import Quadratic
 

@@ -4,6 +4,7 @@
 
 import Foundation
 import LabSupport
+import MNISTData
 import MNISTNet
 
 /// A loaded dataset: both splits, and where they came from.

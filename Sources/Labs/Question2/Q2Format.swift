@@ -3,6 +3,7 @@
 
 import Foundation
 import LabSupport
+import MNISTData
 import MNISTNet
 
 /// Number formats for Question 2's text.

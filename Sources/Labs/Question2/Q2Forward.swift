@@ -3,6 +3,7 @@
 // histogram of predicted classes, and the first layer's saturation for both input scalings.
 
 import Foundation
+import MNISTData
 import MNISTNet
 import LabSupport
 

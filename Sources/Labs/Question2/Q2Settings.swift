@@ -4,6 +4,7 @@
 
 import Foundation
 import LabSupport
+import MNISTData
 import MNISTNet
 
 /// Where Question 2's data comes from.

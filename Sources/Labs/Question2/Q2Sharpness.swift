@@ -5,6 +5,7 @@
 
 import Foundation
 import Labs
+import MNISTData
 import MNISTNet
 import LabSupport
 

@@ -2,6 +2,7 @@
 
 import Foundation
 import LabSupport
+import MNISTData
 import MNISTNet
 
 /// Which data a result was computed on.

@@ -4,6 +4,7 @@
 // accuracy, confusion matrix, predicted digits, first-layer weights, confident mistakes.
 
 import Foundation
+import MNISTData
 import MNISTNet
 import LabSupport
 

@@ -2,6 +2,7 @@
 // rejected with a message (no crash, no huge allocation).
 
 import Foundation
+import MNISTData
 import MNISTNet
 import XCTest
 import ZIPFoundation

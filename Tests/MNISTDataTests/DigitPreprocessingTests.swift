@@ -3,7 +3,7 @@
 
 import Foundation
 import LabSupport
-@testable import MNISTNet
+@testable import MNISTData
 import XCTest
 
 final class DigitPreprocessingTests: XCTestCase {

@@ -1,6 +1,7 @@
-// Network weights as a NumPy .npz (Question 2's --save / --load): a ZIP archive (written and
-// read with ZIPFoundation, in memory) of .npy arrays w1, b1, w2, b2, … in float64 '<f8',
-// weights shaped (n_in, n_out) and biases (n_out,), so `numpy.load` reads them directly.
+// NumPy .npz files of float64 arrays (Question 2's --save / --load): a ZIP archive (written and
+// read with ZIPFoundation) of .npy arrays in '<f8', C order, so `numpy.load` reads them
+// directly. Which arrays a network stores (w1, b1, w2, b2, …) and how they chain is MNISTNet's
+// business (MLP+NPZ.swift); this file reads and writes the archive and its arrays, hardened.
 
 import Foundation
 import ZIPFoundation
@@ -53,7 +54,9 @@ public enum NPZError: Error, CustomStringConvertible, Equatable, Sendable {
     }
 }
 
-/// Reading and writing `MLP` parameters as NumPy `.npz`.
+/// NumPy `.npz` archives of named float64 arrays, written as `numpy.savez` does and read with
+/// every size checked before it is trusted. gdlab keeps network weights in them (`MNISTNet`
+/// adds `NPZ.encode(_:)` and `NPZ.decode` for an `MLP`).
 public enum NPZ {
     /// Largest total of uncompressed array bytes accepted when reading (a 784-32-32-10 network
     /// is 208 kB; 64 MB allows layers of a few thousand units).
@@ -61,15 +64,17 @@ public enum NPZ {
 
     // MARK: Writing
 
-    /// The .npz bytes for `network`: arrays w1, b1, …, wL, bL (stored, not compressed, as
-    /// `numpy.savez` does), each a version 1.0 .npy of little-endian float64.
+    /// The .npz bytes holding `arrays` in order (stored, not compressed, as `numpy.savez`
+    /// does), each a version 1.0 .npy of little-endian float64 named `name.npy`.
     ///
+    /// - Parameter arrays: name (without `.npy`), shape, and the values in C (row-major) order;
+    ///   the values must number the product of the shape.
     /// - Throws: ZIPFoundation's error if the in-memory archive cannot be built (not expected).
-    public static func encode(_ network: MLP) throws -> Data {
+    public static func encode(_ arrays: [(name: String, shape: [Int], values: [Double])]) throws -> Data {
         let archive = try Archive(data: Data(), accessMode: .create)
-        for (l, layer) in network.layers.enumerated() {
-            try add("w\(l + 1)", npy(layer.weights, shape: [layer.inputCount, layer.outputCount]), to: archive)
-            try add("b\(l + 1)", npy(layer.biases, shape: [layer.outputCount]), to: archive)
+        for array in arrays {
+            precondition(array.values.count == array.shape.reduce(1, *), "the values must fill the shape")
+            try add(array.name, npy(array.values, shape: array.shape), to: archive)
         }
         guard let data = archive.data else { throw NPZError.notAnArchive("the archive could not be built") }
         return data
@@ -105,56 +110,15 @@ public enum NPZ {
 
     // MARK: Reading
 
-    /// The network stored in an .npz file.
+    /// Runs `body` on a private temporary file holding `data`, removed afterwards.
     ///
-    /// Checks, in order: the file is a ZIP archive; the members are exactly w1, b1, …, wL, bL
-    /// (L ≥ 2) as .npy files; the uncompressed sizes stay below `maximumUncompressedBytes`
-    /// (checked both on the declared sizes and while extracting, so a ZIP bomb stops early);
-    /// each header is a version 1–3 .npy header with descr '<f8', fortran_order False and a
-    /// shape of the right rank whose byte count matches the data; the shapes chain
-    /// (w_l is (n_{l−1}, n_l), b_l is (n_l,)); every value is finite.
+    /// .npz bytes are read through a file: ZIPFoundation 0.9.20's in-memory reader traps on a
+    /// central directory that points past the end of the data, while its file-backed reader
+    /// reports an error, and hostile input must never crash.
     ///
-    /// - Throws: `NPZError` saying exactly what is wrong.
-    public static func decode(contentsOf url: URL) throws -> MLP {
-        let shown = url.relativePath
-        // A folder opens for reading on Linux, and FileHandle.readData(ofLength:) then traps.
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw NPZError.notAnArchive("'\(shown)' is a folder")
-        }
-        // Opening a pipe would block until something writes to it: only regular files are weights.
-        var status = stat()  // follows a symbolic link to the file
-        if stat(url.path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
-            throw NPZError.notAnArchive("'\(shown)' is not a regular file (a pipe or a device?)")
-        }
-        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw NPZError.unreadable(path: shown, reason: errno == ENOENT ? "no such file" : String(cString: strerror(errno)))
-        }
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-        let signature = (try? handle.read(upToCount: 4)) ?? Data()
-        guard signature.count == 4, signature.prefix(2) == Data("PK".utf8) else {
-            throw NPZError.notAnArchive("'\(shown)' does not start with a ZIP signature")
-        }
-        try checkMembers(handle)
-        try? handle.close()
-        let archive: Archive
-        do {
-            archive = try Archive(url: url, accessMode: .read)
-        } catch {
-            throw NPZError.notAnArchive("the ZIP directory of '\(shown)' cannot be read")
-        }
-        return try decode(archive)
-    }
-
-    /// The network stored in .npz bytes (see `decode(contentsOf:)` for the checks).
-    ///
-    /// The bytes are read through a private temporary file: ZIPFoundation 0.9.20's in-memory
-    /// reader traps on a central directory that points past the end of the data, while its
-    /// file-backed reader reports an error, and hostile input must never crash.
-    ///
-    /// - Throws: `NPZError` saying exactly what is wrong.
-    public static func decode(_ data: Data) throws -> MLP {
+    /// - Throws: `NPZError.notAnArchive` when `data` does not start like a ZIP archive or the
+    ///   copy cannot be written; whatever `body` throws.
+    public static func withArchiveFile<T>(holding data: Data, _ body: (URL) throws -> T) throws -> T {
         guard data.count >= 22, data.prefix(2) == Data("PK".utf8) else {
             throw NPZError.notAnArchive("it does not start with a ZIP signature")
         }
@@ -166,14 +130,14 @@ public enum NPZ {
             throw NPZError.notAnArchive("a temporary copy could not be written to \(url.deletingLastPathComponent().path)")
         }
         defer { try? FileManager.default.removeItem(at: url) }
-        return try decode(contentsOf: url)
+        return try body(url)
     }
 
     /// Reads the ZIP central directory (found from the end-of-directory record in the last
     /// 64 kB) and refuses members gdlab cannot inflate — compression other than stored (0) or
     /// deflate (8), or encryption — by name, before ZIPFoundation reports them as damage.
     /// Anything it cannot make sense of is left for ZIPFoundation to report.
-    private static func checkMembers(_ handle: FileHandle) throws {
+    fileprivate static func checkMembers(_ handle: FileHandle) throws {
         guard let size = try? handle.seekToEnd(), size >= 22 else { return }
         let tailLength = min(size, 65_557)
         guard (try? handle.seek(toOffset: size - tailLength)) != nil,
@@ -208,7 +172,66 @@ public enum NPZ {
         }
     }
 
-    private static func decode(_ archive: Archive) throws -> MLP {
+    static func shapeText(_ shape: [Int]) -> String {
+        shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+    }
+}
+
+/// One float64 array read from an .npz: its shape and its values in C (row-major) order.
+public struct NPYArray: Sendable, Equatable {
+    public var shape: [Int]
+    public var values: [Double]
+}
+
+/// An .npz archive opened for reading: its member names, then its arrays one at a time, all
+/// within `NPZ.maximumUncompressedBytes` together.
+public struct NPZReader {
+    private let archive: Archive
+    private let members: [String: Entry]
+    /// Uncompressed bytes the arrays still read may take.
+    private var budget = NPZ.maximumUncompressedBytes
+
+    /// The member names without `.npy` (`w1`, `b1`, … in a weights file).
+    public var names: Set<String> { Set(members.keys) }
+
+    /// Opens the .npz at `url`.
+    ///
+    /// Checks, in order: the path is a regular file that can be opened; it is a ZIP archive; no
+    /// member is encrypted or compressed other than stored or deflated; ZIPFoundation reads
+    /// its directory; every member is a file, none appears twice (with or without `.npy`), and
+    /// the declared uncompressed sizes stay below `NPZ.maximumUncompressedBytes` (at most 128
+    /// members).
+    ///
+    /// - Throws: `NPZError` saying exactly what is wrong.
+    public init(contentsOf url: URL) throws {
+        let shown = url.relativePath
+        // A folder opens for reading on Linux, and FileHandle.readData(ofLength:) then traps.
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw NPZError.notAnArchive("'\(shown)' is a folder")
+        }
+        // Opening a pipe would block until something writes to it: only regular files are weights.
+        var status = stat()  // follows a symbolic link to the file
+        if stat(url.path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
+            throw NPZError.notAnArchive("'\(shown)' is not a regular file (a pipe or a device?)")
+        }
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw NPZError.unreadable(path: shown, reason: errno == ENOENT ? "no such file" : String(cString: strerror(errno)))
+        }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        let signature = (try? handle.read(upToCount: 4)) ?? Data()
+        guard signature.count == 4, signature.prefix(2) == Data("PK".utf8) else {
+            throw NPZError.notAnArchive("'\(shown)' does not start with a ZIP signature")
+        }
+        try NPZ.checkMembers(handle)
+        try? handle.close()
+        let archive: Archive
+        do {
+            archive = try Archive(url: url, accessMode: .read)
+        } catch {
+            throw NPZError.notAnArchive("the ZIP directory of '\(shown)' cannot be read")
+        }
         var members: [String: Entry] = [:]
         var declaredTotal: UInt64 = 0
         for entry in archive {
@@ -217,47 +240,27 @@ public enum NPZ {
             guard members[name] == nil else { throw NPZError.badNetwork("array '\(name)' appears twice") }
             members[name] = entry
             declaredTotal = declaredTotal &+ min(entry.uncompressedSize, UInt64(Int.max))
-            guard declaredTotal <= UInt64(maximumUncompressedBytes), members.count <= 2 * 64 else {
-                throw NPZError.tooLarge("the arrays add up to more than \(maximumUncompressedBytes >> 20) MB")
+            guard declaredTotal <= UInt64(NPZ.maximumUncompressedBytes), members.count <= 2 * 64 else {
+                throw NPZError.tooLarge("the arrays add up to more than \(NPZ.maximumUncompressedBytes >> 20) MB")
             }
         }
-        let layerCount = members.count / 2
-        let expected = (1 ... max(1, layerCount)).flatMap { ["w\($0)", "b\($0)"] }
-        guard members.count >= 4, members.count % 2 == 0, Set(members.keys) == Set(expected) else {
-            let found = members.keys.sorted().joined(separator: ", ")
-            throw NPZError.badNetwork(
-                "expected arrays w1, b1, w2, b2, … (at least one hidden layer) but found [\(found)]")
-        }
-
-        var budget = maximumUncompressedBytes
-        var layers: [DenseLayer] = []
-        for l in 1 ... layerCount {
-            let weights = try readArray(archive, members["w\(l)"]!, name: "w\(l)", rank: 2, budget: &budget)
-            let biases = try readArray(archive, members["b\(l)"]!, name: "b\(l)", rank: 1, budget: &budget)
-            let (nIn, nOut) = (weights.shape[0], weights.shape[1])
-            guard biases.shape[0] == nOut else {
-                throw NPZError.badNetwork("w\(l) has shape (\(nIn), \(nOut)) so b\(l) must have shape (\(nOut),), but it has (\(biases.shape[0]),)")
-            }
-            if let previous = layers.last, previous.outputCount != nIn {
-                throw NPZError.badNetwork(
-                    "w\(l - 1) has \(previous.outputCount) outputs but w\(l) has shape (\(nIn), \(nOut)); its first dimension must be \(previous.outputCount)")
-            }
-            guard nIn <= MLP.maximumLayerSize, nOut <= MLP.maximumLayerSize else {
-                throw NPZError.badNetwork("w\(l) has shape (\(nIn), \(nOut)); layers are limited to \(MLP.maximumLayerSize) units")
-            }
-            layers.append(DenseLayer(inputCount: nIn, outputCount: nOut, weights: weights.values, biases: biases.values))
-        }
-        return MLP(layers: layers)
+        self.archive = archive
+        self.members = members
     }
 
-    private struct ParsedArray {
-        var shape: [Int]
-        var values: [Double]
-    }
-
-    private struct BudgetExceeded: Error {}
-
-    private static func readArray(_ archive: Archive, _ entry: Entry, name: String, rank: Int, budget: inout Int) throws -> ParsedArray {
+    /// The array `name` (one of `names`), extracted within what is left of the budget and parsed.
+    ///
+    /// Checks: the ZIP member inflates intact (CRC-32) and within the budget, so a ZIP bomb stops
+    /// early; the .npy header is version 1–3 with descr '<f8', fortran_order False and a shape
+    /// of `rank` dimensions whose byte count matches the data; every value is finite.
+    ///
+    /// - Parameters:
+    ///   - name: the member, without `.npy`.
+    ///   - rank: the number of dimensions expected.
+    ///   - expectedShape: the shape in words, for the message when the rank is wrong, e.g. "(n_in, n_out)".
+    /// - Throws: `NPZError` saying exactly what is wrong.
+    public mutating func array(_ name: String, rank: Int, expectedShape: String) throws -> NPYArray {
+        guard let entry = members[name] else { preconditionFailure("'\(name)' is not a member; check `names` first") }
         var content = Data()
         var remaining = budget
         do {
@@ -267,16 +270,18 @@ public enum NPZ {
                 content.append(chunk)
             }
         } catch is BudgetExceeded {
-            throw NPZError.tooLarge("array '\(name)' inflates beyond \(maximumUncompressedBytes >> 20) MB")
+            throw NPZError.tooLarge("array '\(name)' inflates beyond \(NPZ.maximumUncompressedBytes >> 20) MB")
         } catch {
             throw NPZError.badArray(name: name, reason: "its ZIP member is damaged")
         }
         budget = remaining
-        return try parseNPY(content, name: name, rank: rank)
+        return try Self.parseNPY(content, name: name, rank: rank, expectedShape: expectedShape)
     }
 
+    private struct BudgetExceeded: Error {}
+
     /// Parses one .npy file of float64 values with the given rank.
-    private static func parseNPY(_ data: Data, name: String, rank: Int) throws -> ParsedArray {
+    private static func parseNPY(_ data: Data, name: String, rank: Int, expectedShape: String) throws -> NPYArray {
         let bytes = [UInt8](data)
         guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1 ..< 6]) == Array("NUMPY".utf8) else {
             throw NPZError.badArray(name: name, reason: "it does not start with the .npy magic \\x93NUMPY")
@@ -318,16 +323,16 @@ public enum NPZ {
             throw NPZError.badArray(name: name, reason: "shape is not a tuple of integers")
         }
         guard shape.count == rank else {
-            let expected = rank == 2 ? "(n_in, n_out)" : "(n_out,)"
-            throw NPZError.badArray(name: name, reason: "it has \(shape.count) dimensions \(shapeText(shape)), expected \(rank): \(expected)")
+            throw NPZError.badArray(
+                name: name, reason: "it has \(shape.count) dimensions \(NPZ.shapeText(shape)), expected \(rank): \(expectedShape)")
         }
         // Each dimension is below 2^31 (parser limit); check the product before trusting it.
         var count = 1
         for d in shape {
-            guard d >= 1 else { throw NPZError.badArray(name: name, reason: "shape \(shapeText(shape)) has an empty dimension") }
+            guard d >= 1 else { throw NPZError.badArray(name: name, reason: "shape \(NPZ.shapeText(shape)) has an empty dimension") }
             let (product, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, product <= maximumUncompressedBytes / 8 else {
-                throw NPZError.tooLarge("array '\(name)' declares shape \(shapeText(shape))")
+            guard !overflow, product <= NPZ.maximumUncompressedBytes / 8 else {
+                throw NPZError.tooLarge("array '\(name)' declares shape \(NPZ.shapeText(shape))")
             }
             count = product
         }
@@ -335,7 +340,7 @@ public enum NPZ {
         guard bytes.count - dataStart == 8 * count else {
             throw NPZError.badArray(
                 name: name,
-                reason: "shape \(shapeText(shape)) needs \(8 * count) bytes of data but there are \(bytes.count - dataStart)")
+                reason: "shape \(NPZ.shapeText(shape)) needs \(8 * count) bytes of data but there are \(bytes.count - dataStart)")
         }
         var values = [Double](repeating: 0, count: count)
         for k in 0 ..< count {
@@ -346,11 +351,7 @@ public enum NPZ {
                 throw NPZError.badArray(name: name, reason: "entry \(k) is \(values[k]): the weights come from a diverged run")
             }
         }
-        return ParsedArray(shape: shape, values: values)
-    }
-
-    private static func shapeText(_ shape: [Int]) -> String {
-        shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        return NPYArray(shape: shape, values: values)
     }
 }
 

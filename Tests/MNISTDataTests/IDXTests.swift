@@ -2,7 +2,7 @@
 // plus the real MNIST test set.
 
 import Foundation
-import MNISTNet
+import MNISTData
 import XCTest
 
 final class IDXTests: XCTestCase {

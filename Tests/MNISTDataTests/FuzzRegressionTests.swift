@@ -3,6 +3,7 @@
 // the fuzzers (Fuzz/run.sh) once found troublesome are kept here as regression cases.
 
 import Foundation
+import MNISTData
 import MNISTNet
 import XCTest
 

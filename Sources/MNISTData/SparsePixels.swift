@@ -42,7 +42,7 @@ final class SparsePixels: @unchecked Sendable {  // immutable after init
 
     init(_ data: ImageDataset) {
         let n0 = data.pixelsPerImage, count = data.count
-        precondition(n0 <= FastKernel.maximumInputCount, "pixel indices must fit in 16 bits")
+        precondition(n0 <= 1 << 16, "pixel indices must fit in 16 bits")
         let starts = UnsafeMutablePointer<Int>.allocate(capacity: count + 1)
         var total = 0
         data.pixels.withUnsafeBufferPointer { pixels in
@@ -113,7 +113,7 @@ final class SparsePixels: @unchecked Sendable {  // immutable after init
 }
 
 /// Read-only access to a dataset's non-zero pixel list (`SparsePixels`) for code outside this
-/// module that reads the first layer as training does (the curvature labs): image n's non-zero
+/// module that reads the first layer as training does (MNISTNet's fast kernels, the curvature labs): image n's non-zero
 /// pixels are positions `range(of: n)` of `indices` (pixel index) and `bytes` (its byte 1…255).
 ///
 /// The pointers stay valid as long as this value (which holds the list) is alive.

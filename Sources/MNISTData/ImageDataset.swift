@@ -1,4 +1,4 @@
-// Labelled images as the network sees them: MNIST (or Fashion-MNIST) pixels kept as bytes,
+// Labelled images as the readers deliver them: MNIST (or Fashion-MNIST) pixels kept as bytes,
 // one row-major image after another. 60,000 training images are 47 MB as bytes; as Doubles
 // they would be 376 MB, so conversion to floating point happens one sample at a time.
 
@@ -43,15 +43,4 @@ public struct ImageDataset: Sendable {
             pixels: Array(pixels[..<(kept * pixelsPerImage)]), labels: Array(labels[..<kept]),
             rows: rows, columns: columns)
     }
-}
-
-/// How pixel bytes become network inputs.
-public enum InputScaling: String, Sendable, CaseIterable {
-    /// x = pixel / 255, in [0, 1]: the default, and what makes training work well.
-    case unit
-    /// x = pixel, in 0…255: the homework as written; the first sigmoid layer saturates.
-    case raw
-
-    /// The factor applied to a pixel byte.
-    public var factor: Double { self == .unit ? 1.0 / 255.0 : 1.0 }
 }

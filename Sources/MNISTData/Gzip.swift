@@ -1,7 +1,16 @@
-// gzip decompression through the system zlib (and libdeflate, when the system has it, for the
-// common case). MNIST ships as .gz files; both the IDX reader and the download check (SHA-256
-// of the decompressed bytes) need the content. The output size is capped so a small hostile
-// file cannot inflate into gigabytes.
+// gzip decompression: libdeflate for the common case (one member of announced size), zlib for
+// the rest. MNIST ships as .gz files; both the IDX reader and the download check (SHA-256 of
+// the decompressed bytes) need the content. The output size is capped so a small hostile file
+// cannot inflate into gigabytes.
+//
+// Why libdeflate stays, as a declared system library (CLibDeflate, libdeflate-dev) rather than
+// dropped: loading the four MNIST files (release build) takes a median 0.12–0.15 s with it and
+// 0.40–0.44 s with zlib alone (three rounds of 7 loads each); a whole `lab q2-train` (3 epochs)
+// takes a median 1.22 s against 1.45 s (9 interleaved runs each), so zlib alone would add about
+// a fifth to the homework's command. Measured on a shared 2-core machine under load (load
+// average 5–6): absolute times are noisy, the ratio held in every round. zlib remains the path
+// for everything libdeflate declines (several members, damage, an announcement past
+// `trustedAnnouncement`), where memory must follow the real content.
 
 import CLibZ
 import Foundation
@@ -46,9 +55,9 @@ public enum Gzip {
     /// `decompress(_:limit:)` as bytes.
     ///
     /// A single-member gzip file whose trailer announces (ISIZE) at most `trustedAnnouncement`
-    /// bytes goes to libdeflate first when the system has it (2–3× faster, same checks: CRC-32
-    /// and length), into a buffer of the announced size. Everything else — a larger
-    /// announcement, several members, damage, no libdeflate — is inflated by zlib twice: once
+    /// bytes goes to libdeflate first (2–3× faster, same checks: CRC-32 and length), into a
+    /// buffer of the announced size. Everything else — a larger announcement, several members,
+    /// damage — is inflated by zlib twice: once
     /// into a 64 kB scratch buffer only to learn the size (and find damage or excess), then
     /// into a buffer of exactly that size. So memory follows the real content, never a number
     /// from the file: a 1.5 MB damaged or hostile file costs about what its valid content would.
@@ -60,7 +69,7 @@ public enum Gzip {
         let announced = data.count >= 4 ? data.suffix(4).reversed().reduce(0) { $0 << 8 | Int($1) } : 0
         let plausible = min(announced, data.count * 1032, limit) + 1
         if libdeflate, isCompressed(data), announced <= trustedAnnouncement,
-           let fast = LibDeflate.shared?.decompress(data, capacity: plausible) {
+           let fast = LibDeflate.decompress(data, capacity: plausible) {
             guard fast.count <= limit else { throw GzipError.tooLarge(limit: limit) }
             return fast
         }

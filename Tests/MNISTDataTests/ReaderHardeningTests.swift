@@ -4,6 +4,7 @@
 
 import CLibZ
 import Foundation
+@testable import MNISTData
 @testable import MNISTNet
 import XCTest
 

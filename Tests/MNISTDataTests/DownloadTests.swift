@@ -4,7 +4,7 @@
 
 import Foundation
 import LabSupport
-@testable import MNISTNet
+@testable import MNISTData
 import XCTest
 
 final class DownloadTests: XCTestCase {

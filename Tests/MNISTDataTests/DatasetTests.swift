@@ -3,7 +3,7 @@
 // checksum constants against the real files.
 
 import Foundation
-@testable import MNISTNet
+@testable import MNISTData
 import XCTest
 
 final class DatasetTests: XCTestCase {

@@ -3,7 +3,7 @@
 // deflate blocks and CRC-32) to make valid gzip files with wrong content. Tests never go online.
 
 import Foundation
-import MNISTNet
+import MNISTData
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
