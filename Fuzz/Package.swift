@@ -12,13 +12,6 @@ let package = Package(
         .package(name: "gdlab", path: ".."),
     ],
     targets: [
-        // libpng for the PNG reader, which lives in the `lab` executable and is compiled in here
-        // from its source file (Targets/PNG/PNGImage.swift is a link to it). The module map
-        // declares the module `CPNG` as the main package's does; the target needs its own name.
-        .systemLibrary(
-            name: "FuzzCPNG", path: "Sources/FuzzCPNG", pkgConfig: "libpng",
-            providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
-
         // Seed writing and the input conversion shared by the targets.
         .target(name: "FuzzSupport", path: "Sources/FuzzSupport"),
 
@@ -38,7 +31,10 @@ let package = Package(
         // PNG decoding (every layout) and the digit preprocessing of `lab predict`.
         .executableTarget(
             name: "fuzz-png",
-            dependencies: ["FuzzSupport", "FuzzCPNG", .product(name: "MNISTData", package: "gdlab")],
+            dependencies: [
+                "FuzzSupport", .product(name: "LabFigures", package: "gdlab"),
+                .product(name: "MNISTData", package: "gdlab"),
+            ],
             path: "Targets/PNG"),
     ]
 )

@@ -19,10 +19,10 @@ public struct PNGImage: Equatable, Sendable {
         /// Red, green, blue, alpha (not premultiplied).
         case rgba = 4
 
-        package var channels: Int { rawValue }
+        public var channels: Int { rawValue }
 
         /// libpng's `PNG_FORMAT_GRAY`, `PNG_FORMAT_RGB`, `PNG_FORMAT_RGBA` (8-bit sRGB).
-        package var pngFormat: UInt32 {
+        public var pngFormat: UInt32 {
             switch self {
             case .gray: return 0
             case .rgb: return 2  // PNG_FORMAT_FLAG_COLOR

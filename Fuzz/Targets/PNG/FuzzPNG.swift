@@ -1,9 +1,10 @@
 // libFuzzer target for `lab predict`'s image path: PNG decoding through libpng's simplified API
-// into each layout, then MNIST-style preprocessing of the gray image. PNGImage.swift is the
-// `lab` executable's own source file, linked into this target.
+// into each layout (`PNGImage`, from the LabFigures library `lab` draws with), then MNIST-style
+// preprocessing of the gray image (MNISTData).
 
 import Foundation
 import FuzzSupport
+import LabFigures
 import MNISTData
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -1,1 +1,0 @@
-../../../Sources/LabCLI/Support/PNGImage.swift
