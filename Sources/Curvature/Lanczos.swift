@@ -77,15 +77,8 @@ public enum Lanczos {
         var best: (eigen: SymmetricEigen, residuals: [Double])?
         var invariant = false
         while alphas.count < limit {
-            let j = alphas.count
-            var w = op.apply(basis[j])
-            guard w.allSatisfy(\.isFinite) else { throw CurvatureError.nonFinite("a Hessian-vector product") }
-            if j > 0 { axpy(-betas[j - 1], basis[j - 1], &w) }
-            let alpha = dot(basis[j], w)
-            axpy(-alpha, basis[j], &w)
-            for _ in 0 ..< 2 {
-                for qi in basis { axpy(-dot(qi, w), qi, &w) }
-            }
+            let (alpha, residual) = try step(op, basis: basis, previousBeta: betas.last)
+            var w = residual
             alphas.append(alpha)
             let beta = norm(w)
             // Ritz values of T_j and their residuals.
@@ -118,6 +111,25 @@ public enum Lanczos {
         }
         let converged = invariant || (m >= count && res.allSatisfy { $0 <= options.tolerance * scaleRef })
         return LanczosResult(eigenvalues: values, residuals: res, eigenvectors: vectors, products: m, converged: converged)
+    }
+
+    /// One step of the Lanczos recurrence with full reorthogonalisation, shared by
+    /// `topEigenvalues` and `SpectralDensity`: for the basis q₀ … q_j and β_{j−1}, α_j = q_jᵀ·A·q_j
+    /// and the residual w = A·q_j − α_j·q_j − β_{j−1}·q_{j−1}, made orthogonal to every q_i twice
+    /// (one pass leaves rounding behind).
+    ///
+    /// - Throws: `CurvatureError.nonFinite` when A·q_j is not finite.
+    static func step(_ op: SymmetricOperator, basis: [[Double]], previousBeta: Double?) throws -> (alpha: Double, residual: [Double]) {
+        let j = basis.count - 1
+        var w = op.apply(basis[j])
+        guard w.allSatisfy(\.isFinite) else { throw CurvatureError.nonFinite("a Hessian-vector product") }
+        if j > 0, let previousBeta { axpy(-previousBeta, basis[j - 1], &w) }
+        let alpha = dot(basis[j], w)
+        axpy(-alpha, basis[j], &w)
+        for _ in 0 ..< 2 {
+            for qi in basis { axpy(-dot(qi, w), qi, &w) }
+        }
+        return (alpha, w)
     }
 }
 

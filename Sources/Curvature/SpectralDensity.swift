@@ -87,13 +87,8 @@ public struct SpectralDensity: Sendable, Codable {
         var basis = [q]
         var alphas: [Double] = [], betas: [Double] = []
         while alphas.count < min(steps, n) {
-            let j = alphas.count
-            var w = op.apply(basis[j])
-            guard w.allSatisfy(\.isFinite) else { throw CurvatureError.nonFinite("a Hessian-vector product") }
-            if j > 0 { axpy(-betas[j - 1], basis[j - 1], &w) }
-            let alpha = dot(basis[j], w)
-            axpy(-alpha, basis[j], &w)
-            for _ in 0 ..< 2 { for qi in basis { axpy(-dot(qi, w), qi, &w) } }
+            let (alpha, residual) = try Lanczos.step(op, basis: basis, previousBeta: betas.last)
+            var w = residual
             alphas.append(alpha)
             let beta = norm(w)
             let size = max(abs(alpha), betas.last ?? 0, beta)

@@ -31,7 +31,7 @@ package struct TextTable {
 }
 
 private extension String {
-    package func trimmingTrailingSpaces() -> String {
+    func trimmingTrailingSpaces() -> String {
         var text = self
         while text.last == " " { text.removeLast() }
         return text
