@@ -89,10 +89,14 @@ let package = Package(
             ],
             resources: [.process("Worksheets")]),
 
+        // What the test targets share: where real MNIST is, peak memory, running `lab`. A plain
+        // library (Foundation only), so it is not itself a test target.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
         .testTarget(name: "QuadraticTests", dependencies: ["Quadratic", "LabSupport"]),
-        .testTarget(name: "MNISTNetTests", dependencies: ["MNISTNet", "SGDKernel", "LabSupport"]),
-        .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "MNISTNet", "LabSupport"]),
+        .testTarget(name: "MNISTNetTests", dependencies: ["MNISTNet", "SGDKernel", "LabSupport", "TestSupport"]),
+        .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "MNISTNet", "LabSupport", "TestSupport"]),
         .testTarget(name: "LabsTests", dependencies: ["Labs", "Curvature", "MNISTNet", "LabSupport"]),
-        .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "MNISTNet", "LabSupport"]),
+        .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "MNISTNet", "LabSupport", "TestSupport"]),
     ]
 )

@@ -6,6 +6,7 @@
 @testable import Curvature
 import LabSupport
 import MNISTNet
+import TestSupport
 import XCTest
 
 final class NetworkLossTests: XCTestCase {

@@ -5,6 +5,7 @@
 
 import Foundation
 import LabSupport
+import TestSupport
 import XCTest
 
 final class AtomicOutputTests: XCTestCase {
@@ -160,8 +161,7 @@ final class AtomicOutputTests: XCTestCase {
     /// the report's copy of a previous report into a version folder (where it cannot be hard-
     /// linked), which readers reach only after it is complete, through one link rename.
     func testNoSourceWritesAFileBypassingAtomicFile() throws {
-        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources")
+        let sources = Repository.sources
         let patterns = ["write(to:", "write(toFile:", "createFile(", "FileHandle(forWriting", "FileHandle(forUpdating",
                         "fopen(", "O_CREAT", "O_WRONLY", "O_RDWR", ".copyItem(", ".moveItem(", ".linkItem(", "rename(",
                         "OutputStream(", "freopen("]

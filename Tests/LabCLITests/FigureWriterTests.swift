@@ -7,6 +7,7 @@
 import Foundation
 @testable import LabCLI
 import LabSupport
+import TestSupport
 import XCTest
 
 final class FigureWriterTests: XCTestCase {

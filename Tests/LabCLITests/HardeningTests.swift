@@ -7,6 +7,7 @@ import CLibZ
 import Foundation
 @testable import LabCLI
 @testable import MNISTNet
+import TestSupport
 import XCTest
 
 final class HardeningTests: Q2TestCase {

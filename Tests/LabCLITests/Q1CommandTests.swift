@@ -3,6 +3,7 @@
 // for bad input, and the install hint when gnuplot is missing.
 
 import Foundation
+import TestSupport
 import XCTest
 
 final class Q1CommandTests: XCTestCase {

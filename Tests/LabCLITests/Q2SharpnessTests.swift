@@ -3,6 +3,7 @@
 // worksheet's exercises, whose stated outcomes are checked here.
 
 import Foundation
+import TestSupport
 import XCTest
 
 final class Q2SharpnessTests: Q2TestCase {

@@ -6,6 +6,7 @@
 import Foundation
 @testable import LabCLI
 import MNISTNet
+import TestSupport
 import XCTest
 
 final class Q2TrainTests: Q2TestCase {

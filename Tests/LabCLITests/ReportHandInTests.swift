@@ -15,6 +15,7 @@
 
 import Foundation
 @testable import LabCLI
+import TestSupport
 import XCTest
 
 final class ReportHandInTests: XCTestCase {
@@ -47,7 +48,7 @@ final class ReportHandInTests: XCTestCase {
         let result = Result { () throws -> URL in
             let base = try LabProcess.temporaryFolder("gdlab-handin")
             folder = base
-            let data = try ReportCommandTests.mnistDirectory()
+            let data = try RealMNIST.directory().path
             let output = try LabProcess.run(["report", "--out", "r", "--data-dir", data] + ReportCommandTests.shortRun,
                                             directory: base, timeout: 900)
             guard !output.timedOut else { throw LabProcessError(description: "lab report did not finish") }
@@ -306,7 +307,7 @@ final class ReportHandInTests: XCTestCase {
         try FileManager.default.createDirectory(at: base.appendingPathComponent("r"), withIntermediateDirectories: true)
         try Data("%PDF-old".utf8).write(to: base.appendingPathComponent("r/report.pdf"))
         let output = try LabProcess.run(
-            ["report", "--out", "r", "--data-dir", try ReportCommandTests.mnistDirectory()] + ReportCommandTests.shortRun,
+            ["report", "--out", "r", "--data-dir", try RealMNIST.directory().path] + ReportCommandTests.shortRun,
             environment: ["PATH": bin.path], directory: base, timeout: 900)
         XCTAssertEqual(output.status, 2, output.stderr)
         let lines = output.stderr.split(separator: "\n")

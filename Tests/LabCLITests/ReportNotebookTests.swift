@@ -5,6 +5,7 @@
 
 import Foundation
 @testable import LabCLI
+import TestSupport
 import XCTest
 
 final class ReportNotebookTests: XCTestCase {

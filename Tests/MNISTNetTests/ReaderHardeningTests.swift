@@ -5,6 +5,7 @@
 import CLibZ
 import Foundation
 @testable import MNISTNet
+import TestSupport
 import XCTest
 
 final class ReaderHardeningTests: XCTestCase {
