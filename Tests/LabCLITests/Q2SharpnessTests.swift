@@ -109,14 +109,15 @@ final class Q2SharpnessTests: Q2TestCase {
     }
 
     /// `lab report` has a sharpness section after Question 2 (release builds only: a debug build
-    /// skips it, saying so), its numbers in results.json.
+    /// skips it, saying so), its numbers in results.json. Read from the report ReportHandInTests
+    /// makes once (the same short run), instead of a report of its own.
     func testReportHasTheSharpnessSection() throws {
-        let output = try run(["report", "--out", "r", "--data-dir", mnist, "--train-limit", "3000", "--lr", "0.03", "--epochs", "1"])
-        XCTAssertEqual(output.status, 0, output.stderr)
-        let markdown = String(decoding: try Data(contentsOf: folder.appendingPathComponent("r/report.md")), as: UTF8.self)
-        let results = try XCTUnwrap(JSONSerialization.jsonObject(with: try Data(contentsOf: folder.appendingPathComponent("r/results.json"))) as? [String: Any])
+        let report = try ReportHandInTests.report()
+        let markdown = String(decoding: try Data(contentsOf: report.appendingPathComponent("report.md")), as: UTF8.self)
+        let results = try XCTUnwrap(JSONSerialization.jsonObject(with: try Data(contentsOf: report.appendingPathComponent("results.json"))) as? [String: Any])
         #if DEBUG
-        XCTAssertTrue(output.stderr.contains("q2-sharpness: skipped in a debug build"), output.stderr)
+        let stderr = ReportHandInTests.reportStderr
+        XCTAssertTrue(stderr.contains("q2-sharpness: skipped in a debug build"), stderr)
         XCTAssertNil(results["sharpness"])
         #else
         XCTAssertTrue(markdown.contains("## Sharpness during training: the edge of stability"), markdown)
