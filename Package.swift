@@ -113,11 +113,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // What the test targets share: where real MNIST is, peak memory, running `lab`. A plain
+        // library (Foundation only), so it is not itself a test target.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
         .testTarget(name: "QuadraticTests", dependencies: ["Quadratic", "LabSupport"]),
-        .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData", "MNISTNet", "LabSupport", "CLibZ", "ZIPFoundation"]),
-        .testTarget(name: "MNISTNetTests", dependencies: ["MNISTNet", "MNISTData", "SGDKernel", "LabSupport"]),
-        .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "MNISTNet", "MNISTData", "LabSupport"]),
+        .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData", "MNISTNet", "LabSupport", "CLibZ", "ZIPFoundation", "TestSupport"]),
+        .testTarget(name: "MNISTNetTests", dependencies: ["MNISTNet", "MNISTData", "SGDKernel", "LabSupport", "TestSupport"]),
+        .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "MNISTNet", "MNISTData", "LabSupport", "TestSupport"]),
         .testTarget(name: "LabsTests", dependencies: ["Labs", "Curvature", "MNISTNet", "MNISTData", "LabSupport"]),
-        .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "MNISTNet", "MNISTData", "LabSupport", "LabFigures", "LabReport", "Labs"]),
+        .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "MNISTNet", "MNISTData", "LabSupport", "LabFigures", "LabReport", "Labs", "TestSupport"]),
     ]
 )

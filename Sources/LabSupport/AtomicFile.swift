@@ -1,6 +1,8 @@
 // Atomic file output: every file gdlab writes (figures, CSVs, reports, weights, cached data)
 // goes to a temporary name in the destination folder and is renamed into place, so a reader
 // (or a crash) only ever sees the previous complete file or the new complete one.
+// For the tests that prove it, `GDLAB_KILL_AT=<stage>:<n>` kills the process with SIGKILL at one
+// stage of its n-th write (`AtomicFile.KillPoint`); unset, it costs one check per write.
 
 import Foundation
 
@@ -43,27 +45,94 @@ public enum AtomicFile {
         let folder = destination.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(
             temporaryPrefix + "\(getpid())-\(UInt32.random(in: 0...UInt32.max))-" + destination.lastPathComponent)
+        let killStage = KillPoint.stageOfNextWrite()
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileWriteError(path: shown(url), reason: errnoText()) }
+        KillPoint.fire(.created, killStage)
         var failure: String?
         data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errnoText()
-                    return
+            /// Writes bytes `offset ..< end`, retrying short writes; false (with `failure`) on an error.
+            func put(_ offset: Int, _ end: Int) -> Bool {
+                var offset = offset
+                while offset < end {
+                    let n = Foundation.write(fd, raw.baseAddress! + offset, end - offset)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        failure = errnoText()
+                        return false
+                    }
+                    offset += n
                 }
-                offset += n
+                return true
             }
+            // In one go, unless the kill point wants the first half on disk and the process
+            // killed before the rest.
+            let half = killStage == .partial ? raw.count / 2 : 0
+            guard put(0, half) else { return }
+            KillPoint.fire(.partial, killStage)
+            _ = put(half, raw.count)
         }
         if failure == nil, fsync(fd) != 0 { failure = errnoText() }
         if close(fd) != 0, failure == nil { failure = errnoText() }
+        if failure == nil { KillPoint.fire(.written, killStage) }
         if failure == nil, rename(temporary.path, destination.path) != 0 { failure = errnoText() }
         if let failure {
             unlink(temporary.path)
             throw FileWriteError(path: shown(url), reason: failure)
+        }
+        KillPoint.fire(.renamed, killStage)
+    }
+
+    /// A crash on purpose, for the tests that prove the writes atomic: with the environment
+    /// variable `GDLAB_KILL_AT=<stage>:<n>` the process sends itself SIGKILL (nothing can catch
+    /// or clean up after it, as with a power cut or the OOM killer) at `<stage>` of its n-th
+    /// `write` (n ≥ 1, counted across all threads in the order they start writing):
+    ///
+    ///     created   the temporary file exists and is empty
+    ///     partial   the first half of the bytes is in the temporary file
+    ///     written   all of them are written, flushed and closed; the rename has not happened
+    ///     renamed   just after the rename: the new file is in place
+    ///
+    /// e.g. `GDLAB_KILL_AT=written:3`. The variable is read once, at the first write; only that
+    /// exact name and a value of exactly that form arm it (anything else leaves it unarmed), so
+    /// it cannot fire by accident. Unarmed it costs one check of a constant per write.
+    public struct KillPoint: Equatable, Sendable {
+        /// The name of the environment variable.
+        public static let variable = "GDLAB_KILL_AT"
+
+        /// Where in a write the process is killed.
+        public enum Stage: String, CaseIterable, Sendable {
+            case created, partial, written, renamed
+        }
+
+        public let stage: Stage
+        /// Which write (1 = the first of the process).
+        public let write: Int
+
+        /// Parses `<stage>:<n>`; `nil` for anything else.
+        public init?(_ text: String) {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let stage = Stage(rawValue: String(parts[0])),
+                  parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let write = Int(parts[1]), write >= 1 else {
+                return nil
+            }
+            self.stage = stage
+            self.write = write
+        }
+
+        /// The kill point of this process, read once.
+        static let armed: KillPoint? = getenv(variable).flatMap { KillPoint(String(cString: $0)) }
+        private static let counter = WriteCounter()
+
+        /// The stage at which the write about to start must kill the process, if it is the one.
+        static func stageOfNextWrite() -> Stage? {
+            guard let armed else { return nil }
+            return counter.next() == armed.write ? armed.stage : nil
+        }
+
+        /// Kills the process if `stage` is where this write must die.
+        static func fire(_ stage: Stage, _ killStage: Stage?) {
+            if killStage == stage { kill(getpid(), SIGKILL) }
         }
     }
 
@@ -158,5 +227,20 @@ public enum AtomicFile {
 
     private static func errnoText() -> String {
         String(cString: strerror(errno))
+    }
+}
+
+/// Numbers the writes of an armed `AtomicFile.KillPoint` (1, 2, …) across threads.
+///
+/// `@unchecked Sendable`: `count` is only touched while holding `lock`.
+private final class WriteCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        count += 1
+        return count
     }
 }

@@ -7,6 +7,7 @@
 import LabSupport
 import MNISTData
 import MNISTNet
+import TestSupport
 import XCTest
 
 final class NetworkLossTests: XCTestCase {

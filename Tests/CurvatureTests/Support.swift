@@ -5,6 +5,7 @@ import Foundation
 import LabSupport
 import MNISTData
 import MNISTNet
+import TestSupport
 import XCTest
 
 enum Tiny {
@@ -39,25 +40,12 @@ enum Tiny {
     }
 }
 
-enum RealMNIST {
-    struct Missing: Error, CustomStringConvertible {
-        var description: String { "real MNIST not found: set MNIST_DIR to a folder with the four IDX .gz files" }
-    }
-
+extension RealMNIST {
     /// The first `count` training images of real MNIST; the tests that need it fail (never skip)
     /// when it is missing.
     static func train(prefix count: Int) throws -> ImageDataset {
-        let folder: URL
-        if let dir = ProcessInfo.processInfo.environment["MNIST_DIR"], !dir.isEmpty {
-            folder = URL(fileURLWithPath: dir)
-        } else {
-            folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/mnist")
-        }
-        guard FileManager.default.fileExists(atPath: folder.path) else { throw Missing() }
-        let images = folder.appendingPathComponent("train-images-idx3-ubyte.gz")
-        let labels = folder.appendingPathComponent("train-labels-idx1-ubyte.gz")
-        return try ImageDataset.load(images: images, labels: labels).prefix(count)
+        try ImageDataset.load(images: file("train-images-idx3-ubyte.gz"), labels: file("train-labels-idx1-ubyte.gz"))
+            .prefix(count)
     }
 }
 

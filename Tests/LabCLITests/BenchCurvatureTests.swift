@@ -2,6 +2,7 @@
 // images and λmax on 10,000 images are timed and reported, in text and JSON.
 
 import Foundation
+import TestSupport
 import XCTest
 
 final class BenchCurvatureTests: XCTestCase {

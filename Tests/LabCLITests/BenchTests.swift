@@ -3,18 +3,17 @@
 // bad numbers. Timing figures are printed, never asserted.
 
 import Foundation
+import TestSupport
 import XCTest
 
 final class BenchTests: XCTestCase {
+    /// Real MNIST; when it is missing, `lab bench` is given a folder that is not there and fails
+    /// (the tests never skip).
     static var mnistFolder: String {
-        if let dir = ProcessInfo.processInfo.environment["MNIST_DIR"], !dir.isEmpty { return dir }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/mnist").path
+        (try? RealMNIST.directory().path) ?? Repository.root.appendingPathComponent("no-mnist-here").path
     }
 
-    static var repository: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
+    static var repository: URL { Repository.root }
 
     static let small = ["bench", "--runs", "1", "--train-limit", "2000", "--reference-limit", "300", "--numpy-limit", "100",
                         "--data-dir", mnistFolder]

@@ -3,6 +3,7 @@
 // labs/q2-sweep.md), and one-line failures for bad options.
 
 import Foundation
+import TestSupport
 import XCTest
 
 final class CurvatureCommandTests: Q2TestCase {

@@ -96,12 +96,15 @@ final class FigureOutputTests: Q2TestCase {
         assertOneLineFailure(output, status: 1, containing: "gnuplot did not finish within 0.5 s and was stopped")
         XCTAssertFalse(try files(in: out).contains { $0.hasSuffix(".png") })
         try assertOnlyCompleteFiles(in: out)
-        // The helper went with gnuplot's process group (allow a moment for the signal to land).
+        // The helper went with gnuplot's process group (SIGTERM, SIGKILL a second later): it is
+        // gone once the signal has landed and it has been reaped, which `lab` does not wait
+        // for; polled until then, for up to 60 s on a busy machine.
         let pid = try XCTUnwrap(Int32(String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        var alive = true
-        for _ in 0 ..< 50 where alive {
+        var alive = Self.isRunning(pid)
+        let deadline = Date().addingTimeInterval(60)
+        while alive, Date() < deadline {
+            usleep(10_000)
             alive = Self.isRunning(pid)
-            if alive { usleep(100_000) }
         }
         XCTAssertFalse(alive, "gnuplot's helper process \(pid) is still running")
     }

@@ -7,6 +7,8 @@
 import Foundation
 @testable import LabCLI
 @testable import LabSupport
+import LabSupport
+import TestSupport
 import XCTest
 @testable import LabFigures
 @testable import LabReport
@@ -154,7 +156,9 @@ final class FigureWriterTests: XCTestCase {
     func testBatchMapKeepsJobOrder() {
         for width in [1, 2, 3, 8] {
             let results = Batch.map(20, width: width) { index -> Int in
-                usleep(UInt32((20 - index) * 200))  // later jobs finish sooner
+                // The sleep is what is tested: later jobs finish sooner, so results returned in
+                // the order they finish would come out reversed.
+                usleep(UInt32((20 - index) * 200))
                 return index * index
             }
             XCTAssertEqual(results, (0 ..< 20).map { $0 * $0 }, "width \(width)")

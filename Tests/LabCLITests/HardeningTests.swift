@@ -8,6 +8,7 @@ import Foundation
 @testable import LabCLI
 import MNISTData
 @testable import MNISTNet
+import TestSupport
 import XCTest
 @testable import LabFigures
 @testable import LabReport
@@ -38,11 +39,12 @@ final class HardeningTests: Q2TestCase {
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         process.standardInput = FileHandle.nullDevice
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning, Date() < deadline { usleep(20_000) }
-        let timedOut = process.isRunning
-        if timedOut { process.terminate(); process.waitUntilExit() }
+        let timedOut = exited.wait(timeout: .now() + timeout) == .timedOut
+        if timedOut { process.terminate() }
+        process.waitUntilExit()
         return LabOutput(stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
                          stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "",
                          status: process.terminationStatus, timedOut: timedOut)

@@ -3,6 +3,7 @@
 // for bad input, and the install hint when gnuplot is missing.
 
 import Foundation
+import TestSupport
 import XCTest
 
 final class Q1CommandTests: XCTestCase {
@@ -25,6 +26,12 @@ final class Q1CommandTests: XCTestCase {
     private func json(_ output: LabOutput) throws -> [String: Any] {
         let object = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8))
         return try XCTUnwrap((object as? [String: Any])?["result"] as? [String: Any])
+    }
+
+    /// The files a `--json` run lists as written.
+    private func files(_ output: LabOutput) throws -> [String] {
+        let object = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8))
+        return try XCTUnwrap((object as? [String: Any])?["files"] as? [String])
     }
 
     private func checkFigures(_ names: [(String, Int, Int)], in out: URL) throws {
@@ -95,9 +102,10 @@ final class Q1CommandTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(result["thresholdAmplitudeDeviation"] as? Double), 0, accuracy: 1e-12)
         XCTAssertEqual(try XCTUnwrap(result["aboveMeasuredGrowth"] as? Double),
                        try XCTUnwrap(result["aboveRate"] as? Double), accuracy: 1e-9)
-        _ = try run(["q1c"])
-        try checkFigures([("q1c-rates", 1000, 600), ("q1c-trajectories", 1500, 560), ("q1c-loss", 900, 600)],
-                         in: folder.appendingPathComponent("plots"))
+        // The same run drew the figures (into plots/, the default) and lists them.
+        let figures = [("q1c-rates", 1000, 600), ("q1c-trajectories", 1500, 560), ("q1c-loss", 900, 600)]
+        XCTAssertEqual(try files(output), figures.flatMap { ["plots/\($0.0).csv", "plots/\($0.0).png"] })
+        try checkFigures(figures, in: folder.appendingPathComponent("plots"))
     }
 
     func testQ1DIterationsGrowLikeKappaAndRootKappa() throws {
@@ -116,10 +124,11 @@ final class Q1CommandTests: XCTestCase {
         XCTAssertGreaterThan(Double(gd[1]) / Double(gd[0]), 60)
         XCTAssertLessThan(Double(ball[1]) / Double(ball[0]), 25)
         XCTAssertLessThan(ball[1], gd[1] / 10)
-        _ = try run(["q1d"])
-        try checkFigures([("q1d-iterations", 900, 600), ("q1d-zigzag", 1500, 680), ("q1d-heatmap", 950, 650),
-                          ("q1d-momentum-map", 950, 650)],
-                         in: folder.appendingPathComponent("plots"))
+        // The same run drew the figures (into plots/, the default) and lists them.
+        let figures = [("q1d-iterations", 900, 600), ("q1d-zigzag", 1500, 680), ("q1d-heatmap", 950, 650),
+                       ("q1d-momentum-map", 950, 650)]
+        XCTAssertEqual(Set(try files(output)), Set(figures.flatMap { ["plots/\($0.0).csv", "plots/\($0.0).png"] }))
+        try checkFigures(figures, in: folder.appendingPathComponent("plots"))
     }
 
     func testExplainPrintsTheWorksheetFromAnyFolder() throws {

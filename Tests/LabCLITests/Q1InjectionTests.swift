@@ -2,6 +2,7 @@
 // gnuplot's system() and shell substitution must be drawn or used literally and run nothing.
 
 import Foundation
+import TestSupport
 import XCTest
 
 final class Q1InjectionTests: XCTestCase {

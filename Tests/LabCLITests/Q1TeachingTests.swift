@@ -4,6 +4,7 @@
 // hostile-but-valid inputs that used to trap or end in gnuplot's error. The real binary, its JSON.
 
 import Foundation
+import TestSupport
 import XCTest
 
 final class Q1TeachingTests: XCTestCase {

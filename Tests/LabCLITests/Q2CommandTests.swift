@@ -6,34 +6,19 @@ import Foundation
 @testable import LabCLI
 import MNISTData
 import MNISTNet
+import TestSupport
 import XCTest
 @testable import LabFigures
 @testable import LabReport
 @testable import LabSupport
 @testable import Labs
 
-/// Where the LabCLI tests find real MNIST; they fail (never skip) when it is missing.
+/// Real MNIST for the LabCLI tests (`RealMNIST`, TestSupport); they fail (never skip) when it is missing.
 enum Q2TestData {
-    struct Missing: Error, CustomStringConvertible {
-        var description: String { "real MNIST not found: set MNIST_DIR to a folder with the four IDX .gz files" }
-    }
-
-    static func mnistDirectory() throws -> URL {
-        if let dir = ProcessInfo.processInfo.environment["MNIST_DIR"], !dir.isEmpty {
-            return URL(fileURLWithPath: dir)
-        }
-        let repository = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let shared = repository.deletingLastPathComponent().appendingPathComponent("shared/data/mnist")
-        guard FileManager.default.fileExists(atPath: shared.path) else { throw Missing() }
-        return shared
-    }
-
     /// The MNIST test set, read by the library.
     static func testSet() throws -> ImageDataset {
-        let dir = try mnistDirectory()
-        return try ImageDataset.load(images: dir.appendingPathComponent("t10k-images-idx3-ubyte.gz"),
-                                     labels: dir.appendingPathComponent("t10k-labels-idx1-ubyte.gz"))
+        try ImageDataset.load(images: RealMNIST.file("t10k-images-idx3-ubyte.gz"),
+                              labels: RealMNIST.file("t10k-labels-idx1-ubyte.gz"))
     }
 }
 
@@ -44,7 +29,7 @@ class Q2TestCase: XCTestCase {
 
     override func setUpWithError() throws {
         folder = try LabProcess.temporaryFolder("gdlab-q2")
-        mnist = try Q2TestData.mnistDirectory().path
+        mnist = try RealMNIST.directory().path
     }
 
     override func tearDownWithError() throws {

@@ -3,6 +3,7 @@
 // worksheet's exercises, whose stated outcomes are checked here.
 
 import Foundation
+import TestSupport
 import XCTest
 
 final class Q2SharpnessTests: Q2TestCase {
@@ -49,30 +50,16 @@ final class Q2SharpnessTests: Q2TestCase {
 
     /// Ctrl-C after the first measurement: exit 130, and the text and figures of what was measured.
     func testInterruptStillWritesWhatWasMeasured() throws {
-        let process = Process()
-        process.executableURL = try LabProcess.executable()
-        process.arguments = ["q2-sharpness", "--data-dir", mnist, "--samples", "200", "--steps", "100000", "--every", "5",
-                             "--eta", "2", "--out", "figs"]
-        process.currentDirectoryURL = folder
-        let errors = Pipe(), output = Pipe()
-        process.standardError = errors
-        process.standardOutput = output
-        let seen = LockedText()
-        let measured = expectation(description: "a measurement")
-        errors.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            if chunk.isEmpty { handle.readabilityHandler = nil; return }
-            if seen.append(String(decoding: chunk, as: UTF8.self)).contains("λmax") { measured.fulfill() }
-        }
-        try process.run()
-        wait(for: [measured], timeout: 600)
-        process.interrupt()
-        let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        Thread.sleep(forTimeInterval: 0.2)
-        XCTAssertEqual(process.terminationStatus, 130, seen.text)
-        XCTAssertTrue(seen.text.contains("lab: interrupted"), seen.text)
-        XCTAssertTrue(stdout.contains("stopped at step"), stdout)
+        let lab = try RunningLab(["q2-sharpness", "--data-dir", mnist, "--samples", "200", "--steps", "100000", "--every", "5",
+                                  "--eta", "2", "--out", "figs"], directory: folder)
+        XCTAssertTrue(lab.waitForStderr(containing: "λmax", timeout: 600), "no measurement: \(lab.stderrSoFar)")
+        lab.send(SIGINT)
+        // Both pipes read to their end and the exit waited for: the last lines are in.
+        let output = lab.finish(timeout: 600)
+        XCTAssertEqual(output.status, 130, output.stderr)
+        XCTAssertFalse(output.signaled, "lab must catch Ctrl-C and exit, not die of it")
+        XCTAssertTrue(output.stderr.contains("lab: interrupted"), output.stderr)
+        XCTAssertTrue(output.stdout.contains("stopped at step"), output.stdout)
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("figs/q2-sharpness-sharpness.png").path))
     }
 
@@ -122,14 +109,15 @@ final class Q2SharpnessTests: Q2TestCase {
     }
 
     /// `lab report` has a sharpness section after Question 2 (release builds only: a debug build
-    /// skips it, saying so), its numbers in results.json.
+    /// skips it, saying so), its numbers in results.json. Read from the report ReportHandInTests
+    /// makes once (the same short run), instead of a report of its own.
     func testReportHasTheSharpnessSection() throws {
-        let output = try run(["report", "--out", "r", "--data-dir", mnist, "--train-limit", "3000", "--lr", "0.03", "--epochs", "1"])
-        XCTAssertEqual(output.status, 0, output.stderr)
-        let markdown = String(decoding: try Data(contentsOf: folder.appendingPathComponent("r/report.md")), as: UTF8.self)
-        let results = try XCTUnwrap(JSONSerialization.jsonObject(with: try Data(contentsOf: folder.appendingPathComponent("r/results.json"))) as? [String: Any])
+        let report = try ReportHandInTests.report()
+        let markdown = String(decoding: try Data(contentsOf: report.appendingPathComponent("report.md")), as: UTF8.self)
+        let results = try XCTUnwrap(JSONSerialization.jsonObject(with: try Data(contentsOf: report.appendingPathComponent("results.json"))) as? [String: Any])
         #if DEBUG
-        XCTAssertTrue(output.stderr.contains("q2-sharpness: skipped in a debug build"), output.stderr)
+        let stderr = ReportHandInTests.reportStderr
+        XCTAssertTrue(stderr.contains("q2-sharpness: skipped in a debug build"), stderr)
         XCTAssertNil(results["sharpness"])
         #else
         XCTAssertTrue(markdown.contains("## Sharpness during training: the edge of stability"), markdown)
@@ -145,24 +133,5 @@ final class Q2SharpnessTests: Q2TestCase {
         let output = try run(["q2-sharpness", "--explain"])
         XCTAssertEqual(output.status, 0, output.stderr)
         XCTAssertTrue(output.stdout.contains("|1 − ηλ|"), output.stdout)
-    }
-}
-
-/// stderr collected from the pipe's reader thread.
-private final class LockedText: @unchecked Sendable {  // every access holds `lock`
-    private let lock = NSLock()
-    private var value = ""
-
-    func append(_ chunk: String) -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        value += chunk
-        return value
-    }
-
-    var text: String {
-        lock.lock()
-        defer { lock.unlock() }
-        return value
     }
 }

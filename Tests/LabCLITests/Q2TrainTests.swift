@@ -7,6 +7,7 @@ import Foundation
 @testable import LabCLI
 import MNISTData
 import MNISTNet
+import TestSupport
 import XCTest
 @testable import LabFigures
 @testable import LabReport
@@ -114,27 +115,14 @@ final class Q2TrainTests: Q2TestCase {
 
     /// Ctrl-C once training runs: exit 130, the weights so far in w.partial.npz, no w.npz.
     func testInterruptSavesPartialWeightsAndExits130() throws {
-        let process = Process()
-        process.executableURL = try LabProcess.executable()
-        process.arguments = ["q2-train", "--data-dir", mnist, "--save", "w.npz", "--out", "figs"]
-        process.currentDirectoryURL = folder
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        let seen = LockedText()
-        let started = expectation(description: "training started")
-        errors.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            if chunk.isEmpty { handle.readabilityHandler = nil; return }
-            if seen.append(String(decoding: chunk, as: UTF8.self)).contains("training epoch 1/3") { started.fulfill() }
-        }
-        try process.run()
-        wait(for: [started], timeout: 300)
-        process.interrupt()
-        process.waitUntilExit()
-        Thread.sleep(forTimeInterval: 0.2)
-        XCTAssertEqual(process.terminationStatus, 130, seen.text)
-        XCTAssertTrue(seen.text.contains("lab: interrupted after"), seen.text)
+        let lab = try RunningLab(["q2-train", "--data-dir", mnist, "--save", "w.npz", "--out", "figs"], directory: folder)
+        XCTAssertTrue(lab.waitForStderr(containing: "training epoch 1/3", timeout: 300), "training did not start: \(lab.stderrSoFar)")
+        lab.send(SIGINT)
+        // Both pipes read to their end and the exit waited for: the last lines are in.
+        let output = lab.finish(timeout: 300)
+        XCTAssertEqual(output.status, 130, output.stderr)
+        XCTAssertFalse(output.signaled, "lab must catch Ctrl-C and exit, not die of it")
+        XCTAssertTrue(output.stderr.contains("lab: interrupted after"), output.stderr)
         let partial = folder.appendingPathComponent("w.partial.npz")
         XCTAssertEqual(try NPZ.decode(contentsOf: partial).layerSizes, [784, 32, 32, 10])
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("w.npz").path))
@@ -153,23 +141,5 @@ final class Q2TrainTests: Q2TestCase {
         let epochs = try XCTUnwrap(r["epochs"] as? [[String: Any]])
         XCTAssertEqual(epochs.count, 3)
         XCTAssertGreaterThanOrEqual(try XCTUnwrap(epochs.last?["testAccuracy"] as? Double), 0.90)
-    }
-}
-
-private final class LockedText: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = ""
-
-    func append(_ chunk: String) -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        value += chunk
-        return value
-    }
-
-    var text: String {
-        lock.lock()
-        defer { lock.unlock() }
-        return value
     }
 }

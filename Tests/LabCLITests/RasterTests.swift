@@ -8,6 +8,7 @@ import Foundation
 import LabSupport
 import MNISTData
 import MNISTNet
+import TestSupport
 import XCTest
 @testable import LabFigures
 @testable import LabReport
@@ -15,15 +16,8 @@ import XCTest
 
 final class RasterTests: XCTestCase {
     private func testDigits(_ count: Int) throws -> (images: [[UInt8]], labels: [Int]) {
-        let folder: URL
-        if let dir = ProcessInfo.processInfo.environment["MNIST_DIR"], !dir.isEmpty {
-            folder = URL(fileURLWithPath: dir)
-        } else {
-            folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/mnist")
-        }
-        let pixels = [UInt8](try Gzip.decompress(Data(contentsOf: folder.appendingPathComponent("t10k-images-idx3-ubyte.gz"))))
-        let labels = [UInt8](try Gzip.decompress(Data(contentsOf: folder.appendingPathComponent("t10k-labels-idx1-ubyte.gz"))))
+        let pixels = [UInt8](try Gzip.decompress(Data(contentsOf: RealMNIST.file("t10k-images-idx3-ubyte.gz"))))
+        let labels = [UInt8](try Gzip.decompress(Data(contentsOf: RealMNIST.file("t10k-labels-idx1-ubyte.gz"))))
         return ((0 ..< count).map { Array(pixels[16 + $0 * 784 ..< 16 + ($0 + 1) * 784]) },
                 (0 ..< count).map { Int(labels[8 + $0]) })
     }

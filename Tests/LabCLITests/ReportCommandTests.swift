@@ -4,6 +4,7 @@
 // still written), no MNIST (Question 1 still reported, exit 1), an --out that cannot be written.
 
 import Foundation
+import TestSupport
 import XCTest
 
 final class ReportCommandTests: XCTestCase {
@@ -26,19 +27,6 @@ final class ReportCommandTests: XCTestCase {
         return output
     }
 
-    /// The MNIST folder the tests use (MNIST_DIR, else ../shared/data/mnist beside the
-    /// repository); the tests that need it fail, never skip, when it is missing.
-    static func mnistDirectory() throws -> String {
-        if let dir = ProcessInfo.processInfo.environment["MNIST_DIR"], !dir.isEmpty { return dir }
-        let repository = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let shared = repository.deletingLastPathComponent().appendingPathComponent("shared/data/mnist")
-        guard FileManager.default.fileExists(atPath: shared.path) else {
-            throw LabProcessError(description: "real MNIST not found: set MNIST_DIR to a folder with the four IDX .gz files")
-        }
-        return shared.path
-    }
-
     private func read(_ out: String, _ name: String) throws -> Data {
         try Data(contentsOf: folder.appendingPathComponent(out).appendingPathComponent(name))
     }
@@ -59,7 +47,7 @@ final class ReportCommandTests: XCTestCase {
 
     /// The whole report on real MNIST, twice: complete, consistent, valid, identical.
     func testReportEndToEnd() throws {
-        let data = try Self.mnistDirectory()
+        let data = try RealMNIST.directory().path
         let first = try run(["--out", "one", "--data-dir", data] + Self.shortRun)
         // Without a browser the report lacks only report.pdf (exit 2); CI installs Chromium.
         let complete: Int32 = ReportHandInTests.browserInstalled ? 0 : 2
@@ -115,13 +103,13 @@ final class ReportCommandTests: XCTestCase {
             XCTAssertFalse(text.contains(data), "no absolute data path")
         }
 
-        // A second run into another folder gives the same bytes.
-        let second = try run(["--out", "two", "--data-dir", data] + Self.shortRun)
-        XCTAssertEqual(second.status, complete, second.stderr)
-        XCTAssertEqual(try read("one", "report.md"), try read("two", "report.md"))
-        XCTAssertEqual(try read("one", "results.json"), try read("two", "results.json"))
-        XCTAssertEqual(try read("one", "report.html"), try read("two", "report.html"))
-        XCTAssertEqual(try read("one", "report.ipynb"), try read("two", "report.ipynb"))
+        // A second run, into another folder from another working folder, gives the same bytes:
+        // the report ReportHandInTests makes once with the same options (its run checks the
+        // exit status).
+        let second = try ReportHandInTests.report()
+        for name in ["report.md", "results.json", "report.html", "report.ipynb"] {
+            XCTAssertEqual(try read("one", name), try Data(contentsOf: second.appendingPathComponent(name)), name)
+        }
 
         // Nothing but the report is left in the folder (no staging folders, no temporaries): the
         // published names, the link to the version in use and that version.
@@ -172,7 +160,7 @@ final class ReportCommandTests: XCTestCase {
     /// Without gnuplot: the report is still written (text, tables, CSVs), each missing figure
     /// is named with the install hint, and the exit status is 2.
     func testWithoutGnuplotTheReportIsWrittenAndIncomplete() throws {
-        let data = try Self.mnistDirectory()
+        let data = try RealMNIST.directory().path
         let empty = folder.appendingPathComponent("empty-bin")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         let output = try run(["--out", "r", "--data-dir", data] + Self.shortRun, environment: ["PATH": empty.path])

@@ -15,6 +15,7 @@
 
 import Foundation
 @testable import LabCLI
+import TestSupport
 import XCTest
 @testable import LabFigures
 @testable import LabReport
@@ -44,17 +45,21 @@ final class ReportHandInTests: XCTestCase {
     // XCTest runs one test at a time, so the shared report needs no lock.
     nonisolated(unsafe) private static var folder: URL?
     nonisolated(unsafe) private static var made: Result<URL, any Error>?
+    /// What the shared report's run wrote to stderr (progress, and sections it skipped).
+    nonisolated(unsafe) private(set) static var reportStderr = ""
 
-    /// `lab report` on real MNIST with the short Question 2 run, made once for all tests here.
-    private static func report() throws -> URL {
+    /// `lab report` on real MNIST with the short Question 2 run, made once for all tests here
+    /// and for the other tests that only read a report (Q2SharpnessTests).
+    static func report() throws -> URL {
         if let made { return try made.get() }
         let result = Result { () throws -> URL in
             let base = try LabProcess.temporaryFolder("gdlab-handin")
             folder = base
-            let data = try ReportCommandTests.mnistDirectory()
+            let data = try RealMNIST.directory().path
             let output = try LabProcess.run(["report", "--out", "r", "--data-dir", data] + ReportCommandTests.shortRun,
                                             directory: base, timeout: 900)
             guard !output.timedOut else { throw LabProcessError(description: "lab report did not finish") }
+            reportStderr = output.stderr
             let expected: Int32 = browserInstalled ? 0 : 2
             guard output.status == expected else {
                 throw LabProcessError(description: "lab report exited \(output.status), not \(expected): \(output.stderr)")
@@ -67,6 +72,8 @@ final class ReportHandInTests: XCTestCase {
 
     override class func tearDown() {
         if let folder { try? FileManager.default.removeItem(at: folder) }
+        folder = nil
+        made = nil
         super.tearDown()
     }
 
@@ -310,7 +317,7 @@ final class ReportHandInTests: XCTestCase {
         try FileManager.default.createDirectory(at: base.appendingPathComponent("r"), withIntermediateDirectories: true)
         try Data("%PDF-old".utf8).write(to: base.appendingPathComponent("r/report.pdf"))
         let output = try LabProcess.run(
-            ["report", "--out", "r", "--data-dir", try ReportCommandTests.mnistDirectory()] + ReportCommandTests.shortRun,
+            ["report", "--out", "r", "--data-dir", try RealMNIST.directory().path] + ReportCommandTests.shortRun,
             environment: ["PATH": bin.path], directory: base, timeout: 900)
         XCTAssertEqual(output.status, 2, output.stderr)
         let lines = output.stderr.split(separator: "\n")

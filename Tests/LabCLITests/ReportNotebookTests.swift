@@ -5,6 +5,7 @@
 
 import Foundation
 @testable import LabCLI
+import TestSupport
 import XCTest
 @testable import LabFigures
 @testable import LabReport

@@ -4,6 +4,7 @@
 // next run must publish a complete report again.
 
 import Foundation
+import TestSupport
 import XCTest
 
 final class ReportSwapTests: XCTestCase {

@@ -4,6 +4,8 @@
 
 import Foundation
 @testable import MNISTData
+@testable import MNISTNet
+import TestSupport
 import XCTest
 
 final class DatasetTests: XCTestCase {
@@ -40,7 +42,7 @@ final class DatasetTests: XCTestCase {
 
     func testMNISTConstantsMatchTheRealFiles() throws {
         for file in DatasetFile.allCases {
-            let content = try Gzip.decompress(Data(contentsOf: TestData.mnistFile(file.compressedFileName)))
+            let content = try Gzip.decompress(Data(contentsOf: RealMNIST.file(file.compressedFileName)))
             XCTAssertNil(DatasetKind.mnist.expectedContent(of: file).mismatch(content), file.fileName)
             XCTAssertNotNil(DatasetKind.fashion.expectedContent(of: file).mismatch(content), "MNIST is not Fashion-MNIST")
         }

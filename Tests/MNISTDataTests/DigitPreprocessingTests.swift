@@ -4,6 +4,8 @@
 import Foundation
 import LabSupport
 @testable import MNISTData
+@testable import MNISTNet
+import TestSupport
 import XCTest
 
 final class DigitPreprocessingTests: XCTestCase {
@@ -131,7 +133,7 @@ final class DigitPreprocessingTests: XCTestCase {
     }
 
     func testRealMNISTDigitsSurviveEnlargingAndReprocessing() throws {
-        let file = try TestData.mnistFile("t10k-images-idx3-ubyte.gz")
+        let file = try RealMNIST.file("t10k-images-idx3-ubyte.gz")
         let content = try Gzip.decompress(Data(contentsOf: file))
         let images = [UInt8](content.dropFirst(16))  // IDX header: magic, count, rows, columns
         var correlations: [Double] = []

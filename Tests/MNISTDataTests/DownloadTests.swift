@@ -5,6 +5,8 @@
 import Foundation
 import LabSupport
 @testable import MNISTData
+@testable import MNISTNet
+import TestSupport
 import XCTest
 
 final class DownloadTests: XCTestCase {
@@ -24,7 +26,7 @@ final class DownloadTests: XCTestCase {
     private func realFiles() throws -> [String: Data] {
         var files: [String: Data] = [:]
         for file in DatasetFile.allCases {
-            files["/mnist/" + file.compressedFileName] = try Data(contentsOf: TestData.mnistFile(file.compressedFileName))
+            files["/mnist/" + file.compressedFileName] = try Data(contentsOf: RealMNIST.file(file.compressedFileName))
         }
         return files
     }
@@ -80,7 +82,7 @@ final class DownloadTests: XCTestCase {
     }
 
     func testCorruptDownloadsAreRejectedAndNothingIsLeftInTheCache() throws {
-        let good = try Data(contentsOf: TestData.mnistFile("train-labels-idx1-ubyte.gz"))
+        let good = try Data(contentsOf: RealMNIST.file("train-labels-idx1-ubyte.gz"))
         let content = try Gzip.decompress(good)
         var altered = content
         altered[altered.startIndex + 100] ^= 0x01  // one label changed: same size, valid gzip
@@ -115,7 +117,7 @@ final class DownloadTests: XCTestCase {
     }
 
     func testACorruptMirrorIsSkippedForTheNextGoodOne() throws {
-        let good = try Data(contentsOf: TestData.mnistFile("t10k-labels-idx1-ubyte.gz"))
+        let good = try Data(contentsOf: RealMNIST.file("t10k-labels-idx1-ubyte.gz"))
         var content = try Gzip.decompress(good)
         content[content.startIndex + 8] = 9 - content[content.startIndex + 8]  // flip the first label
         let server = try DownloadTestServer(routes: [
@@ -132,7 +134,7 @@ final class DownloadTests: XCTestCase {
     /// A mirror redirecting to file: is refused for that reason (it read as "HTTP 404"), and a
     /// redirect to another http URL is still followed.
     func testRedirectToAFileURLIsNamedAndHTTPRedirectsAreFollowed() throws {
-        let good = try Data(contentsOf: TestData.mnistFile("t10k-labels-idx1-ubyte.gz"))
+        let good = try Data(contentsOf: RealMNIST.file("t10k-labels-idx1-ubyte.gz"))
         let server = try DownloadTestServer(routes: [
             "/evil/t10k-labels-idx1-ubyte.gz": .redirect("file:///etc/passwd"),
             "/moved/t10k-labels-idx1-ubyte.gz": .redirect("/mnist/t10k-labels-idx1-ubyte.gz"),
@@ -147,7 +149,7 @@ final class DownloadTests: XCTestCase {
     }
 
     func testOversizedBodiesAreCutOffAnnouncedOrNot() throws {
-        let good = try Data(contentsOf: TestData.mnistFile("train-labels-idx1-ubyte.gz"))
+        let good = try Data(contentsOf: RealMNIST.file("train-labels-idx1-ubyte.gz"))
         let server = try DownloadTestServer(routes: [
             "/announced/train-labels-idx1-ubyte.gz": .ok(good),
             "/unannounced/train-labels-idx1-ubyte.gz": .unannounced(good),

@@ -2,11 +2,13 @@
 
 import Foundation
 @testable import MNISTData
+@testable import MNISTNet
+import TestSupport
 import XCTest
 
 final class GzipTests: XCTestCase {
     func testDecompressesRealMNISTLabels() throws {
-        let url = try TestData.mnistFile("t10k-labels-idx1-ubyte.gz")
+        let url = try RealMNIST.file("t10k-labels-idx1-ubyte.gz")
         let content = try Gzip.decompress(Data(contentsOf: url))
         XCTAssertEqual(content.count, 10_008)
         XCTAssertEqual(Array(content.prefix(4)), [0, 0, 8, 1], "IDX label magic")
@@ -14,7 +16,7 @@ final class GzipTests: XCTestCase {
     }
 
     func testTruncatedStreamIsRejected() throws {
-        let url = try TestData.mnistFile("t10k-labels-idx1-ubyte.gz")
+        let url = try RealMNIST.file("t10k-labels-idx1-ubyte.gz")
         let compressed = try Data(contentsOf: url)
         XCTAssertThrowsError(try Gzip.decompress(compressed.prefix(compressed.count / 2))) { error in
             XCTAssertEqual(error as? GzipError, .corrupt("the file is cut short"))
@@ -28,7 +30,7 @@ final class GzipTests: XCTestCase {
     }
 
     func testOutputLimitStopsABomb() throws {
-        let url = try TestData.mnistFile("t10k-labels-idx1-ubyte.gz")
+        let url = try RealMNIST.file("t10k-labels-idx1-ubyte.gz")
         XCTAssertThrowsError(try Gzip.decompress(Data(contentsOf: url), limit: 1000)) { error in
             XCTAssertEqual(error as? GzipError, .tooLarge(limit: 1000))
         }
@@ -44,11 +46,11 @@ final class GzipTests: XCTestCase {
     /// multi-member and padded copies, which libdeflate declines and zlib judges.
     func testLibDeflateAndZlibAgree() throws {
         for name in ["t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"] {
-            let data = try Data(contentsOf: try TestData.mnistFile(name))
+            let data = try Data(contentsOf: try RealMNIST.file(name))
             XCTAssertEqual(try Gzip.decompressedBytes(data), try Gzip.decompressedBytes(data, libdeflate: false), name)
             XCTAssertNotNil(LibDeflate.decompress(data, capacity: 1 << 24), "libdeflate takes \(name)")
         }
-        let labels = try Data(contentsOf: try TestData.mnistFile("t10k-labels-idx1-ubyte.gz"))
+        let labels = try Data(contentsOf: try RealMNIST.file("t10k-labels-idx1-ubyte.gz"))
         var variants: [(String, Data)] = [
             ("cut short", labels.prefix(labels.count - 3)),
             ("two members", labels + labels),

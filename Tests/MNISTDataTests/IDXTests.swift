@@ -3,6 +3,8 @@
 
 import Foundation
 import MNISTData
+import MNISTNet
+import TestSupport
 import XCTest
 
 final class IDXTests: XCTestCase {
@@ -80,7 +82,7 @@ final class IDXTests: XCTestCase {
     }
 
     func testTruncatedGzipIsRejected() throws {
-        let url = try TestData.mnistFile("t10k-labels-idx1-ubyte.gz")
+        let url = try RealMNIST.file("t10k-labels-idx1-ubyte.gz")
         let compressed = try Data(contentsOf: url)
         XCTAssertThrowsError(try IDX.parseLabels(compressed.prefix(compressed.count - 20), source: "x")) { error in
             guard case .badCompression(file: "x", reason: _)? = error as? IDXError else {
@@ -179,8 +181,8 @@ final class IDXTests: XCTestCase {
 
     func testRealMNISTTestSet() throws {
         let set = try ImageDataset.load(
-            images: TestData.mnistFile("t10k-images-idx3-ubyte.gz"),
-            labels: TestData.mnistFile("t10k-labels-idx1-ubyte.gz"))
+            images: RealMNIST.file("t10k-images-idx3-ubyte.gz"),
+            labels: RealMNIST.file("t10k-labels-idx1-ubyte.gz"))
         XCTAssertEqual(set.count, 10_000)
         XCTAssertEqual(set.rows, 28)
         XCTAssertEqual(set.columns, 28)

@@ -6,6 +6,7 @@ import CLibZ
 import Foundation
 @testable import MNISTData
 @testable import MNISTNet
+import TestSupport
 import XCTest
 
 final class ReaderHardeningTests: XCTestCase {
