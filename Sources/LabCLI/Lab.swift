@@ -1,5 +1,11 @@
 // The `lab` executable: one subcommand per homework question, plus the whole report, the
 // benchmark and `predict`. Every failure ends as one line on stderr and a non-zero exit.
+//
+// The LabCLI module owns the command line only: the option groups and their validation, one file
+// per subcommand (Commands/: options → settings → run the lab → present its page), progress and
+// Ctrl-C on the terminal (Support/), and `lab bench` (Bench/). It imports every module below it
+// (Labs, LabReport, LabFigures, LabSupport, the computing modules) and ArgumentParser; no
+// command calls another.
 
 import ArgumentParser
 import Foundation
