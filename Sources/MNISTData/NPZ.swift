@@ -2,6 +2,10 @@
 // read with ZIPFoundation) of .npy arrays in '<f8', C order, so `numpy.load` reads them
 // directly. Which arrays a network stores (w1, b1, w2, b2, …) and how they chain is MNISTNet's
 // business (MLP+NPZ.swift); this file reads and writes the archive and its arrays, hardened.
+//
+// About 470 lines in one file: the .npy header parser, the archive's limits (members, sizes,
+// compression methods, encryption) and the writer are one hardened format, fuzzed as one unit
+// (Fuzz/Targets/NPZ); split apart, a limit could drift from the check that relies on it.
 
 import Foundation
 import ZIPFoundation

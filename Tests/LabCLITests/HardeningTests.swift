@@ -2,6 +2,8 @@
 // named after its case: the standard descriptors (closed, full, unwritable), non-finite
 // predictions, the network-size limit and `--hidden` parsing, destinations that are not files,
 // the model cache, downloads that write nothing outside the cache, and the messages.
+//
+// About 420 lines: one test per case of the issue, kept together so the list reads against it.
 
 import CLibZ
 import Foundation

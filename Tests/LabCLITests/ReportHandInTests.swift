@@ -12,6 +12,8 @@
 // prints the DOM after the load event, and its log (--enable-logging) holds every console
 // message of the page as a CONSOLE line. Tests that need the browser or poppler-utils skip with
 // a message when they are missing, except in CI (CI=true), where they fail.
+//
+// About 400 lines: the three hand-in formats share one expensive report run (made once per class).
 
 import Foundation
 @testable import LabCLI
