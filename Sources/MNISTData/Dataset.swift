@@ -158,14 +158,14 @@ extension DatasetFiles {
         var hasher = SHA256()
         for url in [trainImages, trainLabels] {
             guard let handle = FileHandle(forReadingAtPath: url.path) else {
-                throw IDXError.unreadable(file: url.path, reason: "it cannot be opened")
+                throw IDXError.unreadable(file: url.relativePath, reason: "it cannot be opened")
             }
             defer { try? handle.close() }
             var total = 0
             while let piece = try? handle.read(upToCount: 1 << 20), !piece.isEmpty {
                 total += piece.count
                 guard total <= IDX.maximumDecompressedBytes else {
-                    throw IDXError.unreadable(file: url.path, reason: "it is larger than any dataset file")
+                    throw IDXError.unreadable(file: url.relativePath, reason: "it is larger than any dataset file")
                 }
                 hasher.update(data: piece)
             }

@@ -116,7 +116,7 @@ public struct DatasetLocation: Sendable {
     private func requireAll(in folder: URL, source: DatasetSource, namedBy: String) throws -> DatasetFiles {
         if let files = Self.findAll(kind: kind, in: folder, source: source) { return files }
         let missing = DatasetFile.allCases.filter { Self.existing($0, in: folder) == nil }.map(\.compressedFileName)
-        throw DatasetError.folderIncomplete(kind: kind, folder: folder.path, namedBy: namedBy, missing: missing)
+        throw DatasetError.folderIncomplete(kind: kind, folder: folder.relativePath, namedBy: namedBy, missing: missing)
     }
 }
 

@@ -196,7 +196,7 @@ extension ImageDataset {
         let labelBytes = try read(labels)
         return try parse(
             images: imageBytes, labels: labelBytes, classCount: classCount,
-            imagesSource: images.path, labelsSource: labels.path)
+            imagesSource: images.relativePath, labelsSource: labels.relativePath)
     }
 
     /// Parses a dataset from the bytes of an images file and a labels file.
@@ -219,26 +219,26 @@ extension ImageDataset {
     private static func read(_ url: URL) throws -> Data {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw IDXError.unreadable(file: url.path, reason: "no such file")
+            throw IDXError.unreadable(file: url.relativePath, reason: "no such file")
         }
-        guard !isDirectory.boolValue else { throw IDXError.unreadable(file: url.path, reason: "it is a folder") }
+        guard !isDirectory.boolValue else { throw IDXError.unreadable(file: url.relativePath, reason: "it is a folder") }
         // A pipe or device would block the read forever: only regular files (or links to one,
         // which stat follows) are datasets.
         var status = stat()
         guard stat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
-            throw IDXError.unreadable(file: url.path, reason: "it is not a regular file (a pipe or a device?)")
+            throw IDXError.unreadable(file: url.relativePath, reason: "it is not a regular file (a pipe or a device?)")
         }
         // A gzip file of MNIST is ~10 MB; a plain one 47 MB. Refuse anything far larger
         // before reading it into memory.
         if Int64(status.st_size) > Int64(IDX.maximumDecompressedBytes) {
-            throw IDXError.unreadable(file: url.path, reason: "it is \(status.st_size) bytes, larger than any dataset file")
+            throw IDXError.unreadable(file: url.relativePath, reason: "it is \(status.st_size) bytes, larger than any dataset file")
         }
         let fd = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw IDXError.unreadable(file: url.path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw IDXError.unreadable(file: url.relativePath, reason: String(cString: strerror(errno))) }
         do {
             return try FileHandle(fileDescriptor: fd, closeOnDealloc: true).readToEnd() ?? Data()
         } catch {
-            throw IDXError.unreadable(file: url.path, reason: "it cannot be read (\(error))")
+            throw IDXError.unreadable(file: url.relativePath, reason: "it cannot be read (\(error))")
         }
     }
 }

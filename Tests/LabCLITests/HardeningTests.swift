@@ -420,4 +420,23 @@ final class HardeningTests: Q2TestCase {
         assertOneLineFailure(big, status: 1, containing: "are 4096×4096 = 16,777,216 pixels, more than the 16,384 inputs")
         XCTAssertFalse(big.stderr.contains("--hidden"), big.stderr)
     }
+
+    // MARK: - Messages: paths as the user gave them
+
+    /// A relative --data-dir is named as typed, in the missing-files message and in a damaged
+    /// file's message, not resolved to an absolute path the user never wrote.
+    func testDataFolderMessagesNameThePathAsGiven() throws {
+        let partial = folder.appendingPathComponent("partial")
+        try FileManager.default.createDirectory(at: partial, withIntermediateDirectories: true)
+        try Data([0]).write(to: partial.appendingPathComponent("train-images-idx3-ubyte"))
+        let missing = try run(["q2-forward", "--data-dir", "partial", "--out", "figs"])
+        assertOneLineFailure(missing, status: 1, containing: "--data-dir names 'partial', which lacks train-labels-idx1-ubyte.gz")
+        XCTAssertFalse(missing.stderr.contains(folder.path), missing.stderr)
+
+        let damaged = try idxFolder("damaged", train: (28, 28), test: (28, 28))
+        try Data("garbage".utf8).write(to: damaged.appendingPathComponent("train-images-idx3-ubyte"))
+        let output = try run(["q2-forward", "--data-dir", "damaged", "--out", "figs"])
+        assertOneLineFailure(output, status: 1, containing: "'damaged/train-images-idx3-ubyte' starts with")
+        XCTAssertFalse(output.stderr.contains(folder.path), output.stderr)
+    }
 }

@@ -51,7 +51,7 @@ package struct Q2Data: Sendable {
         do {
             let train = try ImageDataset.load(images: files.trainImages, labels: files.trainLabels)
             let test = try ImageDataset.load(images: files.testImages, labels: files.testLabels)
-            try checkImageSizes(train: train, test: test, folder: files.folder.path)
+            try checkImageSizes(train: train, test: test, folder: files.folder.relativePath)
             return Q2Data(kind: kind, files: files, train: train, test: test)
         } catch let error as LabError {
             throw error
