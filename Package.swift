@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
-// gdlab: the gradient-descent lab toolkit. Question 1 lives in `Quadratic`, Question 2 in
-// `MNISTNet` (its data files in `MNISTData`), and the `lab` executable presents both as text,
-// CSV and PNG figures.
+// gdlab: the gradient-descent lab toolkit. Question 1's theory lives in `Quadratic`, Question 2's
+// network in `MNISTNet` (its data files in `MNISTData`), the experiments on both in `Labs`; the
+// figures are drawn by `LabFigures`, results read as pages and the report in `LabReport`, and the
+// `lab` executable parses the command line and presents them.
 
 import PackageDescription
 
@@ -89,9 +90,8 @@ let package = Package(
                 .target(name: "CLapack", condition: .when(platforms: [.linux])),
             ]),
 
-        // The experiments behind the labs beyond the homework: settings → compute → Codable
-        // result, no printing (curvature and the learning-rate sweep; sharpness during
-        // full-batch gradient descent).
+        // Every experiment: settings → compute → Codable result, no printing (q1a–q1d, the
+        // Question 2 pipeline, curvature, the learning-rate sweep, sharpness).
         .target(name: "Labs", dependencies: ["Quadratic", "MNISTNet", "MNISTData", "Curvature", "LabSupport"]),
 
         // Drawing: gnuplot figures with their CSV sidecars, libpng rasters and PNG reading,
