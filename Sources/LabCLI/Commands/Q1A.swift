@@ -1,6 +1,5 @@
-// `lab q1a`: Question 1(a) — the gradient ∇L(w) = (a·w₁, b·w₂) and the minimiser w* = 0 of
-// L = ½(a·w₁² + b·w₂²), the gradient checked against central differences at seeded random
-// points, and a gradient-descent run that reaches w*.
+// `lab q1a`: its options, checked, become `Q1A.Settings`; the lab computes
+// (Labs/Question1/Q1A.swift) and its page presents the result (LabReport/Pages/Q1A+Page.swift).
 
 import ArgumentParser
 import Foundation

@@ -1,6 +1,5 @@
-// `lab q1b`: Question 1(b) — gradient descent multiplies coordinate i by ρᵢ = 1 − η·aᵢ each
-// step, so w(t) = ρᵗ·w(0). Shows ρ from the formula beside the measured ratios wᵢ(t+1)/wᵢ(t),
-// the closed form beside the simulated iterate, and the trajectory over the contours of L.
+// `lab q1b`: its options, checked, become `Q1B.Settings`; the lab computes
+// (Labs/Question1/Q1B.swift) and its page presents the result (LabReport/Pages/Q1B+Page.swift).
 
 import ArgumentParser
 import Foundation

@@ -1,7 +1,5 @@
-// `lab q1c`: Question 1(c) — which learning rates converge. Sweeps η across (0, 1.2·η_max],
-// classifies each by max|ρᵢ| = max|1 − η·aᵢ|, and checks the named boundary cases: η = 1/max(a, b)
-// (the stiff axis in one step), η = 2/max(a, b) (|ρ| = 1, oscillation), and just above (divergence),
-// measured on the run's own start (a coordinate that starts at 0 never moves).
+// `lab q1c`: its options, checked, become `Q1C.Settings`; the lab computes
+// (Labs/Question1/Q1C.swift) and its page presents the result (LabReport/Pages/Q1C+Page.swift).
 
 import ArgumentParser
 import Foundation

@@ -1,9 +1,5 @@
-// `lab q1d`: Question 1(d) — conditioning. For κ = a/b over several decades, the iterations to
-// reach L ≤ ε (by default relative, L/L₀ ≤ ε) at the optimal η* = 2/(a+b), with Polyak's heavy
-// ball and with Nesterov's momentum — each measured beside its exact closed-form count — and with
-// the preconditioner diag(a, b)^(−½) (one step); the constants of κ·ln(1/ε) per step size and
-// stopping criterion; the per-eigenvalue 2×2 iteration matrices; the zig-zag; iterations over
-// (η, κ); and the heavy-ball rate over (η, β) with Polyak's optimum.
+// `lab q1d`: its options, checked, become `Q1D.Settings`; the lab computes
+// (Labs/Question1/Q1D.swift) and its page presents the result (LabReport/Pages/Q1D+Page.swift).
 
 import ArgumentParser
 import Foundation

@@ -1,6 +1,6 @@
-// `lab q2-backprop`: Question 2, backpropagation checked — for every weight and bias tensor,
-// sampled entries of ∇L from backpropagation against central finite differences
-// (L(θ + h·e_k) − L(θ − h·e_k)) / 2h of the summed loss over a few training images, in Double.
+// `lab q2-backprop`: its options, checked, become `Q2Backprop.Settings`; the lab computes
+// (Labs/Question2/Q2Backprop.swift) and its page presents the result
+// (LabReport/Pages/Q2Backprop+Page.swift).
 
 import ArgumentParser
 import Foundation

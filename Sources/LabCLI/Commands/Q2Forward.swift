@@ -1,6 +1,6 @@
-// `lab q2-forward`: Question 2, the forward pass of the untrained network on the test set —
-// accuracy near chance (10 %), the average cross-entropy against ln 10 (a uniform guess), the
-// histogram of predicted classes, and the first layer's saturation for both input scalings.
+// `lab q2-forward`: its options, checked, become `Q2Forward.Settings`; the lab computes
+// (Labs/Question2/Q2Forward.swift) and its page presents the result
+// (LabReport/Pages/Q2Forward+Page.swift).
 
 import ArgumentParser
 import Foundation

@@ -1,6 +1,6 @@
-// `lab q2-init`: Question 2, the network before training — layer shapes, the parameter count,
-// and per-tensor statistics of the initialisation W ~ N(0, 1/max(n_in, n_out)), b = 0, against
-// the theoretical standard deviation; a histogram of the standardised weights.
+// `lab q2-init`: its options, checked, become `Q2Init.Settings`; the lab computes
+// (Labs/Question2/Q2Init.swift) and its page presents the result
+// (LabReport/Pages/Q2Init+Page.swift).
 
 import ArgumentParser
 import Foundation

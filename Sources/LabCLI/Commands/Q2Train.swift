@@ -1,7 +1,6 @@
-// `lab q2-train`: Question 2, training — per-sample SGD θ ← θ − η·∇(−log p_y) on the training
-// set (the homework: η = 0.003, 3 epochs, no shuffling), loss and test accuracy per epoch, the
-// first layer's saturation before and after, and figures: loss curve, per-epoch test loss and
-// accuracy, confusion matrix, predicted digits, first-layer weights, confident mistakes.
+// `lab q2-train`: its options, checked, become `Q2Train.Settings`; the lab computes
+// (Labs/Question2/Q2Train.swift) and its page presents the result
+// (LabReport/Pages/Q2Train+Page.swift).
 
 import ArgumentParser
 import Foundation

@@ -1,7 +1,6 @@
-// `lab q2-curvature`: Question 1 meets Question 2 (issue 12) — the Hessian spectrum of the MLP's
-// mean loss (λmax, top-k, trace, density) at the start and after each epoch of the homework's
-// training, η·λmax beside Question 1's bound 2, per-sample λmax, and the raw-versus-scaled
-// comparison with its two ablations. The computation is `CurvatureLab` (module Labs).
+// How `lab q2-curvature` reads: the text and the figures (each with its caption) of
+// `CurvatureLab`'s result, which the command prints and the report reuses. What is computed:
+// Labs/CurvatureLab.swift.
 
 import Curvature
 import Foundation

@@ -1,6 +1,5 @@
-// `lab q1a`: Question 1(a) — the gradient ∇L(w) = (a·w₁, b·w₂) and the minimiser w* = 0 of
-// L = ½(a·w₁² + b·w₂²), the gradient checked against central differences at seeded random
-// points, and a gradient-descent run that reaches w*.
+// How `lab q1a` reads: the text and the figures (each with its caption) of `Q1A`'s result, which
+// the command prints and the report reuses. What is computed: Labs/Question1/Q1A.swift.
 
 import Foundation
 import LabFigures

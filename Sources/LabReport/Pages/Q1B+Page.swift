@@ -1,6 +1,5 @@
-// `lab q1b`: Question 1(b) — gradient descent multiplies coordinate i by ρᵢ = 1 − η·aᵢ each
-// step, so w(t) = ρᵗ·w(0). Shows ρ from the formula beside the measured ratios wᵢ(t+1)/wᵢ(t),
-// the closed form beside the simulated iterate, and the trajectory over the contours of L.
+// How `lab q1b` reads: the text and the figures (each with its caption) of `Q1B`'s result, which
+// the command prints and the report reuses. What is computed: Labs/Question1/Q1B.swift.
 
 import Foundation
 import LabFigures

@@ -1,7 +1,5 @@
-// `lab q1c`: Question 1(c) — which learning rates converge. Sweeps η across (0, 1.2·η_max],
-// classifies each by max|ρᵢ| = max|1 − η·aᵢ|, and checks the named boundary cases: η = 1/max(a, b)
-// (the stiff axis in one step), η = 2/max(a, b) (|ρ| = 1, oscillation), and just above (divergence),
-// measured on the run's own start (a coordinate that starts at 0 never moves).
+// How `lab q1c` reads: the text and the figures (each with its caption) of `Q1C`'s result, which
+// the command prints and the report reuses. What is computed: Labs/Question1/Q1C.swift.
 
 import Foundation
 import LabFigures

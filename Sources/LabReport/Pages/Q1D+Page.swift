@@ -1,9 +1,5 @@
-// `lab q1d`: Question 1(d) — conditioning. For κ = a/b over several decades, the iterations to
-// reach L ≤ ε (by default relative, L/L₀ ≤ ε) at the optimal η* = 2/(a+b), with Polyak's heavy
-// ball and with Nesterov's momentum — each measured beside its exact closed-form count — and with
-// the preconditioner diag(a, b)^(−½) (one step); the constants of κ·ln(1/ε) per step size and
-// stopping criterion; the per-eigenvalue 2×2 iteration matrices; the zig-zag; iterations over
-// (η, κ); and the heavy-ball rate over (η, β) with Polyak's optimum.
+// How `lab q1d` reads: the text and the figures (each with its caption) of `Q1D`'s result, which
+// the command prints and the report reuses. What is computed: Labs/Question1/Q1D.swift.
 
 import Foundation
 import LabFigures

@@ -1,6 +1,6 @@
-// `lab q2-backprop`: Question 2, backpropagation checked — for every weight and bias tensor,
-// sampled entries of ∇L from backpropagation against central finite differences
-// (L(θ + h·e_k) − L(θ − h·e_k)) / 2h of the summed loss over a few training images, in Double.
+// How `lab q2-backprop` reads: the text and the figures (each with its caption) of `Q2Backprop`'s
+// result, which the command prints and the report reuses. What is computed:
+// Labs/Question2/Q2Backprop.swift.
 
 import Foundation
 import LabFigures

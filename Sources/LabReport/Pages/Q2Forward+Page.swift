@@ -1,6 +1,6 @@
-// `lab q2-forward`: Question 2, the forward pass of the untrained network on the test set —
-// accuracy near chance (10 %), the average cross-entropy against ln 10 (a uniform guess), the
-// histogram of predicted classes, and the first layer's saturation for both input scalings.
+// How `lab q2-forward` reads: the text and the figures (each with its caption) of `Q2Forward`'s
+// result, which the command prints and the report reuses. What is computed:
+// Labs/Question2/Q2Forward.swift.
 
 import Foundation
 import LabFigures

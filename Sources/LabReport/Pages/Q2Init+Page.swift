@@ -1,6 +1,5 @@
-// `lab q2-init`: Question 2, the network before training — layer shapes, the parameter count,
-// and per-tensor statistics of the initialisation W ~ N(0, 1/max(n_in, n_out)), b = 0, against
-// the theoretical standard deviation; a histogram of the standardised weights.
+// How `lab q2-init` reads: the text and the figures (each with its caption) of `Q2Init`'s result,
+// which the command prints and the report reuses. What is computed: Labs/Question2/Q2Init.swift.
 
 import Foundation
 import LabFigures

@@ -1,7 +1,6 @@
-// `lab q2-sharpness`: Question 1(c)'s threshold 2/η acting on the Question 2 network — full-batch
-// gradient descent for several η with the sharpness λmax (largest Hessian eigenvalue) measured
-// along the way, which moves to about 2/η and hovers there instead of diverging (the edge of
-// stability). The experiment is `SharpnessLab` in Labs; this file parses and presents.
+// How `lab q2-sharpness` reads: the text and the figures (each with its caption) of
+// `Q2Sharpness`'s result, which the command prints and the report reuses. What is computed:
+// Labs/Question2/Q2Sharpness.swift.
 
 import Foundation
 import LabFigures

@@ -1,7 +1,6 @@
-// `lab q2-train`: Question 2, training — per-sample SGD θ ← θ − η·∇(−log p_y) on the training
-// set (the homework: η = 0.003, 3 epochs, no shuffling), loss and test accuracy per epoch, the
-// first layer's saturation before and after, and figures: loss curve, per-epoch test loss and
-// accuracy, confusion matrix, predicted digits, first-layer weights, confident mistakes.
+// How `lab q2-train` reads: the text and the figures (each with its caption) of `Q2Train`'s
+// result, which the command prints and the report reuses. What is computed:
+// Labs/Question2/Q2Train.swift.
 
 import Foundation
 import LabFigures

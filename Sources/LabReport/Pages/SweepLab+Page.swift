@@ -1,7 +1,5 @@
-// `lab q2-sweep`: Question 1(c)'s threshold on the network (issue 12) — the homework's per-sample
-// SGD over a log grid of learning rates × seeds, runs spread over cores, each run classified from
-// its own numbers, set against 2/λmax of the mean loss and of the per-sample losses. The
-// computation is `SweepLab` (module Labs).
+// How `lab q2-sweep` reads: the text and the figures (each with its caption) of `SweepLab`'s
+// result, which the command prints and the report reuses. What is computed: Labs/SweepLab.swift.
 
 import Foundation
 import LabFigures
