@@ -26,16 +26,16 @@ struct Q2SweepCommand: ParsableCommand {
     @OptionGroup var data: Q2DataOptions
 
     @Option(name: .customLong("lr-min"), parsing: .unconditional, help: "Smallest learning rate of the grid (1, 3 per decade).")
-    var lrMin = 1e-4
+    var lrMin = Q2SweepCommand.defaultGrid[0]
 
     @Option(name: .customLong("lr-max"), parsing: .unconditional, help: "Largest learning rate of the grid.")
-    var lrMax = 10.0
+    var lrMax = Q2SweepCommand.defaultGrid[Q2SweepCommand.defaultGrid.count - 1]
 
     @Option(help: "Seeds per learning rate (1…20): 80085, then 1, 2, ….")
-    var seeds = 3
+    var seeds = SweepLab.Settings().seeds.count
 
     @Option(help: "Epochs per run (1…10).")
-    var epochs = 1
+    var epochs = SweepLab.Settings().epochs
 
     @Option(name: .customLong("train-limit"), help: ArgumentHelp("Train on the first N images only (default: all).", valueName: "N"))
     var trainLimit: Int?
@@ -47,6 +47,9 @@ struct Q2SweepCommand: ParsableCommand {
     var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     @OptionGroup var output: OutputOptions
+
+    /// The lab's default grid of learning rates; its ends are --lr-min and --lr-max's defaults.
+    private static let defaultGrid = SweepLab.Settings().learningRates
 
     func validate() throws {
         try ArgumentCheck.positive(lrMin, "--lr-min", example: "0.0001")
