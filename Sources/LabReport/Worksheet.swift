@@ -3,10 +3,7 @@
 // missing): the executable's real path is resolved and the resource bundle looked up beside it.
 
 import Foundation
-import LabFigures
 import LabSupport
-import Labs
-import MNISTData
 import MNISTNet
 
 /// Loads bundled worksheets (`labs/*.md`).

@@ -4,10 +4,7 @@
 
 import Curvature
 import Foundation
-import LabFigures
-import LabReport
 import LabSupport
-import Labs
 import MNISTData
 import MNISTNet
 

@@ -4,10 +4,7 @@
 // same invocation.
 
 import Foundation
-import LabFigures
-import LabReport
 import LabSupport
-import Labs
 import MNISTData
 import MNISTNet
 

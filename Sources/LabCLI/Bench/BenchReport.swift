@@ -3,10 +3,7 @@
 
 import ArgumentParser
 import Foundation
-import LabFigures
-import LabReport
 import LabSupport
-import Labs
 import MNISTData
 import MNISTNet
 

@@ -7,7 +7,6 @@ import LabFigures
 import LabReport
 import LabSupport
 import Labs
-import MNISTData
 import MNISTNet
 import Quadratic
 

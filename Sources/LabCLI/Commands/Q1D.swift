@@ -3,11 +3,9 @@
 
 import ArgumentParser
 import Foundation
-import LabFigures
 import LabReport
 import LabSupport
 import Labs
-import MNISTData
 import MNISTNet
 import Quadratic
 

@@ -4,11 +4,9 @@
 
 import ArgumentParser
 import Foundation
-import LabFigures
 import LabReport
 import LabSupport
 import Labs
-import MNISTData
 import MNISTNet
 
 struct Q2BackpropCommand: ParsableCommand {

@@ -6,11 +6,9 @@
 import ArgumentParser
 import Curvature
 import Foundation
-import LabFigures
 import LabReport
 import LabSupport
 import Labs
-import MNISTData
 import MNISTNet
 
 struct Q2CurvatureCommand: ParsableCommand {

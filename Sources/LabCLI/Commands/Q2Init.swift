@@ -8,7 +8,6 @@ import LabFigures
 import LabReport
 import LabSupport
 import Labs
-import MNISTData
 import MNISTNet
 
 struct Q2InitCommand: ParsableCommand {

@@ -3,11 +3,8 @@
 
 import ArgumentParser
 import Foundation
-import LabFigures
-import LabReport
 import LabSupport
 import Labs
-import MNISTData
 import MNISTNet
 
 /// A point in the plane typed as `x,y` (also `x y` or `x;y`), e.g. `--w0 1,1` or `--w0=-2,0.5`.

@@ -6,8 +6,6 @@
 
 import ArgumentParser
 import Foundation
-import LabFigures
-import LabReport
 import LabSupport
 import Labs
 import MNISTData

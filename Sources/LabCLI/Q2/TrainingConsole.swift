@@ -3,11 +3,8 @@
 // tenth of an epoch; always one line per finished epoch. Stdout stays for the results.
 
 import Foundation
-import LabFigures
-import LabReport
 import LabSupport
 import Labs
-import MNISTData
 import MNISTNet
 
 /// Shows `TrainingEvent`s on stderr.

@@ -3,11 +3,7 @@
 
 import ArgumentParser
 import Foundation
-import LabFigures
-import LabReport
 import LabSupport
-import Labs
-import MNISTData
 import MNISTNet
 
 /// Validation messages that say what to pass instead.

@@ -1,10 +1,7 @@
 // Download progress of the datasets on stderr, for every command that reads Question 2's data.
 
 import Foundation
-import LabFigures
-import LabReport
 import LabSupport
-import Labs
 import MNISTData
 import MNISTNet
 

@@ -4,11 +4,7 @@
 // directory, and gnuplot, which inherits the environment, sees the same.
 
 import Foundation
-import LabFigures
-import LabReport
 import LabSupport
-import Labs
-import MNISTData
 import MNISTNet
 
 enum Environment {

@@ -7,8 +7,6 @@ import Foundation
 import LabFigures
 import LabReport
 import LabSupport
-import Labs
-import MNISTData
 import MNISTNet
 
 /// Where and how results are shown: `--out`, `--title`, `--json`, `--explain`.

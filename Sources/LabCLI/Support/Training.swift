@@ -2,11 +2,8 @@
 // progress on stderr through `TrainingConsole`, Ctrl-C through `Q2Train.trainStoppable`.
 
 import Foundation
-import LabFigures
-import LabReport
 import LabSupport
 import Labs
-import MNISTData
 import MNISTNet
 
 extension Q2Train {

@@ -6,8 +6,6 @@
 import Foundation
 import LabFigures
 import LabSupport
-import Labs
-import MNISTData
 import MNISTNet
 
 /// Why the browser could not print or load a page.

@@ -4,10 +4,7 @@
 // complete), and after a section its `!lab …` command lines in a code cell, never executed.
 
 import Foundation
-import LabFigures
 import LabSupport
-import Labs
-import MNISTData
 import MNISTNet
 
 extension ReportDocument {

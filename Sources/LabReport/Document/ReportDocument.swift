@@ -6,8 +6,6 @@
 import Foundation
 import LabFigures
 import LabSupport
-import Labs
-import MNISTData
 import MNISTNet
 
 /// A figure the report shows: a PNG beside the report, or the reason it is missing.

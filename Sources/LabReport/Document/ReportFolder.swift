@@ -6,10 +6,7 @@
 // complete or the new one complete, never a mixture; only then is the previous version removed.
 
 import Foundation
-import LabFigures
 import LabSupport
-import Labs
-import MNISTData
 import MNISTNet
 
 /// The report's output folder and the version folder the new report is built in.

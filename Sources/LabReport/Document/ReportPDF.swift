@@ -3,10 +3,7 @@
 // the report. Without a browser, or when it fails, the report goes on without the PDF.
 
 import Foundation
-import LabFigures
 import LabSupport
-import Labs
-import MNISTData
 import MNISTNet
 
 /// Prints the staged report.html to report.pdf.

@@ -7,7 +7,6 @@ import Foundation
 import LabFigures
 import LabSupport
 import Labs
-import MNISTData
 import MNISTNet
 
 extension CurvatureLab: LabPage {

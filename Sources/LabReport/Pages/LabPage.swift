@@ -5,8 +5,6 @@
 import Foundation
 import LabFigures
 import LabSupport
-import Labs
-import MNISTData
 import MNISTNet
 
 /// The presentation of one lab's result.

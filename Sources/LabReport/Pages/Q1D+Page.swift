@@ -5,7 +5,6 @@ import Foundation
 import LabFigures
 import LabSupport
 import Labs
-import MNISTData
 import MNISTNet
 import Quadratic
 

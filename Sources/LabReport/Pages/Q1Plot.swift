@@ -4,8 +4,6 @@
 import Foundation
 import LabFigures
 import LabSupport
-import Labs
-import MNISTData
 import MNISTNet
 import Quadratic
 

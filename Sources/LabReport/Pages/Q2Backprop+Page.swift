@@ -6,7 +6,6 @@ import Foundation
 import LabFigures
 import LabSupport
 import Labs
-import MNISTData
 import MNISTNet
 
 extension Q2Backprop: LabPage {

@@ -7,7 +7,6 @@ import Foundation
 import LabFigures
 import LabSupport
 import Labs
-import MNISTData
 import MNISTNet
 
 /// What a finished report run produced, for the summary and the exit status.

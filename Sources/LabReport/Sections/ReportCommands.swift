@@ -3,10 +3,8 @@
 // with the options the report was given, each command taking the groups it accepts.
 
 import Foundation
-import LabFigures
 import LabSupport
 import Labs
-import MNISTData
 import MNISTNet
 
 extension ReportSection {

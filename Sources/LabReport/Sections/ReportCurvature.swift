@@ -4,10 +4,8 @@
 // budget that keeps `lab report` short (the commands measure the same at full size).
 
 import Foundation
-import LabFigures
 import LabSupport
 import Labs
-import MNISTData
 import MNISTNet
 
 package enum ReportCurvature {

@@ -6,8 +6,6 @@
 import Foundation
 import LabFigures
 import LabSupport
-import Labs
-import MNISTData
 import MNISTNet
 
 /// Writes the report's figures and remembers which are missing and why.

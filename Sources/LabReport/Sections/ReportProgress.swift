@@ -3,9 +3,7 @@
 // report stays byte-identical from run to run.
 
 import Foundation
-import LabFigures
 import LabSupport
-import Labs
 import MNISTData
 import MNISTNet
 

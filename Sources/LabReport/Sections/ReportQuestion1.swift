@@ -3,10 +3,8 @@
 // come from the run, followed by the lab's own measured checks and its figures.
 
 import Foundation
-import LabFigures
 import LabSupport
 import Labs
-import MNISTData
 import MNISTNet
 import Quadratic
 

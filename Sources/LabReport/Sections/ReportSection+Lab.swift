@@ -2,7 +2,6 @@
 // lab's page text as its measured checks, its figures, and where the derivation is.
 
 import Foundation
-import Labs
 
 extension ReportSection {
     /// One lab's subsection: the worksheet's question, `answer`, `tables`, the page's text as the

@@ -3,10 +3,8 @@
 // 1(c)'s threshold 2/η. Skipped, with no section, when Question 2's data is unavailable.
 
 import Foundation
-import LabFigures
 import LabSupport
 import Labs
-import MNISTData
 import MNISTNet
 
 /// Builds the sharpness section of the report.

@@ -4,7 +4,6 @@
 
 import Foundation
 import LabSupport
-import MNISTData
 import MNISTNet
 import Quadratic
 

@@ -5,7 +5,6 @@
 
 import Foundation
 import LabSupport
-import MNISTData
 import MNISTNet
 import Quadratic
 

@@ -7,7 +7,6 @@
 
 import Foundation
 import LabSupport
-import MNISTData
 import MNISTNet
 import Quadratic
 

@@ -3,7 +3,6 @@
 // (L(θ + h·e_k) − L(θ − h·e_k)) / 2h of the summed loss over a few training images, in Double.
 
 import Foundation
-import MNISTData
 import MNISTNet
 import LabSupport
 

@@ -3,7 +3,6 @@
 
 import Foundation
 import LabSupport
-import MNISTData
 import MNISTNet
 
 /// Number formats for Question 2's text.

@@ -3,7 +3,6 @@
 // the theoretical standard deviation; a histogram of the standardised weights.
 
 import Foundation
-import MNISTData
 import MNISTNet
 import LabSupport
 

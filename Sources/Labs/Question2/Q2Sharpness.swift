@@ -4,7 +4,6 @@
 // stability). The experiment is `SharpnessLab` in Labs; this file parses and presents.
 
 import Foundation
-import MNISTData
 import MNISTNet
 import LabSupport
 

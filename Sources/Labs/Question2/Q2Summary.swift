@@ -2,7 +2,6 @@
 
 import Foundation
 import LabSupport
-import MNISTData
 import MNISTNet
 
 /// Which data a result was computed on.
