@@ -101,7 +101,7 @@ struct Predict: ParsableCommand {
         }
         let output = Output(model: model.description, classNames: model.classNames, images: results)
         if json {
-            print(try Presenter.json(Envelope(result: output, files: files)))
+            print(try LabJSON.encode(Envelope(result: output, files: files)))
         } else {
             print(Self.text(for: output))
         }

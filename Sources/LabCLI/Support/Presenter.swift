@@ -53,7 +53,7 @@ enum Presenter {
         }
         let files = saved + writer.written.map { relativePath($0, folder: options.out) }
         if options.json {
-            print(try json(Envelope(result: result, files: files)))
+            print(try LabJSON.encode(Envelope(result: result, files: files)))
         } else {
             print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
             if !files.isEmpty { print("\nWrote: " + files.joined(separator: ", ")) }
@@ -65,9 +65,6 @@ enum Presenter {
     static func explain(_ name: String) throws {
         print(try Worksheet.text(named: name), terminator: "")
     }
-
-    /// Deterministic JSON (see `LabJSON`), or `LabError.failed`.
-    static func json<Value: Encodable>(_ value: Value) throws -> String { try LabJSON.encode(value) }
 
     private struct Envelope<Result: Encodable>: Encodable {
         var result: Result

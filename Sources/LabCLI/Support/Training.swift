@@ -23,7 +23,6 @@ extension Q2Train {
                     ? "; nothing saved (pass --save FILE to keep the weights of an interrupted run)"
                     : "; nothing saved or cached"
             }
-            console.endBar()
             return message
         }
         console.endBar()
