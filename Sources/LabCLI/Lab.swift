@@ -36,13 +36,16 @@ struct Lab: ParsableCommand {
     static func main() {
         StandardStreams.ensureOpen()
         Environment.ignoreRelativeHomes()
-        if let problem = nonUTF8Argument() {
+        let arguments: [String]
+        switch Environment.resolveRawFileNames() {
+        case .success(let resolved): arguments = resolved
+        case .failure(let problem):
             Console.error("lab: \(problem)")
             Foundation.exit(ExitCode.validationFailure.rawValue)
         }
         let command: ParsableCommand
         do {
-            command = try parseAsRoot()
+            command = try parseAsRoot(arguments)
         } catch {
             exitWithParseError(error)
         }
@@ -65,22 +68,6 @@ struct Lab: ParsableCommand {
         let hint = code == .validationFailure ? " (see 'lab help')" : ""
         Console.error("lab: \(singleLine(message(for: error)))\(hint)")
         Foundation.exit(code.rawValue)
-    }
-
-    /// Swift decodes the command line as UTF-8 and repairs what is not, so a file name in
-    /// another encoding would reach `open` altered and be reported missing although it exists.
-    /// Such an argument is named instead, with what to do.
-    private static func nonUTF8Argument() -> String? {
-        for index in 1 ..< Int(CommandLine.argc) {
-            guard let pointer = CommandLine.unsafeArgv[index] else { continue }
-            let bytes = UnsafeBufferPointer(start: pointer, count: strlen(pointer)).map { UInt8(bitPattern: $0) }
-            if String(validating: bytes, as: UTF8.self) == nil {
-                let shown = String(decoding: bytes, as: UTF8.self)
-                return "argument \(index) ('\(shown)') is not valid UTF-8, and gdlab reads file names as UTF-8; "
-                    + "rename the file (e.g. convmv -f latin1 -t utf8 --notest FILE) or pass a link to it with a UTF-8 name"
-            }
-        }
-        return nil
     }
 
     /// `text` with control characters shown as escapes (`\n`, `\u{01}`), so a path that holds a

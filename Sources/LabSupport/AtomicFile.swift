@@ -142,13 +142,17 @@ public enum AtomicFile {
     }
 
     /// Checks that `url` can be replaced by a file: it does not end in `/`, and it is nothing
-    /// yet, a regular file or a symbolic link (which `write` replaces, leaving its target alone).
+    /// yet, a regular file or a symbolic link (which `write` replaces, leaving its target alone),
+    /// and not a file whose name is not UTF-8 (which gdlab can read but not name to replace).
     ///
     /// - Throws: `FileWriteError` saying what is there instead and what to pass.
     public static func checkDestination(_ url: URL) throws {
         let path = shown(url)
+        // A file named on the command line in bytes that are not UTF-8 is reached through its
+        // open descriptor (`RawFileNames`), a link that must be followed to see what is there.
+        let standIn = RawFileNames.isWholeNameStandIn(url.path)
         var status = stat()
-        guard lstat(url.path, &status) == 0 else {
+        guard (standIn ? stat(url.path, &status) : lstat(url.path, &status)) == 0 else {
             // Nothing there yet: the name must still be a file name, not `folder/`.
             if url.hasDirectoryPath {
                 throw FileWriteError(path: path, reason: "it names a folder (it ends with '/')",
@@ -158,7 +162,10 @@ public enum AtomicFile {
         }
         let kind: String
         switch status.st_mode & S_IFMT {
-        case S_IFREG, S_IFLNK: return
+        case S_IFREG, S_IFLNK:
+            guard standIn else { return }
+            throw FileWriteError(path: path, reason: "its name is not valid UTF-8, and gdlab replaces a file by "
+                                    + "renaming a new one to that name", advice: "write to a file with a UTF-8 name")
         case S_IFDIR: kind = "a folder"
         case S_IFCHR: kind = "a character device"
         case S_IFBLK: kind = "a block device"

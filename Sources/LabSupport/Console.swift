@@ -14,7 +14,7 @@ package enum Console {
 
     /// Writes `text` to stderr as it is (for progress bars redrawn with `\r`); failures are ignored.
     package static func write(_ text: String) {
-        var bytes = Array(text.utf8)
+        var bytes = Array(RawFileNames.shown(in: text).utf8)
         bytes.withUnsafeMutableBytes { raw in
             var offset = 0
             while offset < raw.count {

@@ -45,6 +45,40 @@ class Q2TestCase: XCTestCase {
         return output
     }
 
+    /// Runs `script` with `/bin/sh -c` in the test folder, `$LAB` naming the binary (for
+    /// redirections such as `>&-` and `2>/dev/full`, which `Process` cannot express).
+    func shell(_ script: String, environment: [String: String] = [:], timeout: TimeInterval = 600) throws -> LabOutput {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        var env = ProcessInfo.processInfo.environment
+        env["LAB"] = try LabProcess.executable().path
+        env["XDG_CACHE_HOME"] = folder.appendingPathComponent("cache").path
+        for (key, value) in environment { env[key] = value.isEmpty ? nil : value }
+        process.environment = env
+        process.currentDirectoryURL = folder
+        let out = folder.appendingPathComponent(".shell-out-\(UUID().uuidString)")
+        let err = folder.appendingPathComponent(".shell-err-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: out)
+            try? FileManager.default.removeItem(at: err)
+        }
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        process.standardInput = FileHandle.nullDevice
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+        try process.run()
+        let timedOut = exited.wait(timeout: .now() + timeout) == .timedOut
+        if timedOut { process.terminate() }
+        process.waitUntilExit()
+        return LabOutput(stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                         stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "",
+                         status: process.terminationStatus, timedOut: timedOut)
+    }
+
     func result(_ output: LabOutput) throws -> [String: Any] {
         let object = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8))
         return try XCTUnwrap((object as? [String: Any])?["result"] as? [String: Any], output.stdout)

@@ -77,7 +77,7 @@ struct Bench: ParsableCommand {
         let files = try BenchData.locate(dataDir)
         if childTrainEvaluate {
             let figures = try BenchData.trainAndEvaluate(files, trainLimit: trainLimit)
-            print(String(decoding: try JSONEncoder().encode(figures), as: UTF8.self))
+            StandardStreams.printJSON(String(decoding: try JSONEncoder().encode(figures), as: UTF8.self))
             return
         }
         var report = try measure(files)
@@ -85,9 +85,9 @@ struct Bench: ParsableCommand {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            StandardStreams.printJSON(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
-            print(report.text, terminator: "")
+            StandardStreams.print(report.text, terminator: "")
         }
     }
 

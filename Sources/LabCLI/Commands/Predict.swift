@@ -101,9 +101,9 @@ struct Predict: ParsableCommand {
         }
         let output = Output(model: model.description, classNames: model.classNames, images: results)
         if json {
-            print(try LabJSON.encode(Envelope(result: output, files: files)))
+            StandardStreams.printJSON(try LabJSON.encode(Envelope(result: output, files: files)))
         } else {
-            print(Self.text(for: output))
+            StandardStreams.print(Self.text(for: output))
         }
     }
 
@@ -173,8 +173,12 @@ struct Predict: ParsableCommand {
     /// Where `--save-input` puts the 28×28 of `path`.
     static func inputURL(_ target: String, for path: String, index: Int, all: [String]) -> URL {
         if all.count == 1, target.lowercased().hasSuffix(".png") { return URL(fileURLWithPath: target) }
-        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        let clashes = all.filter { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent == stem }.count > 1
+        // Named after the image (its name with U+FFFD for bytes that are not UTF-8).
+        func stemOf(_ path: String) -> String {
+            URL(fileURLWithPath: RawFileNames.repaired(path)).deletingPathExtension().lastPathComponent
+        }
+        let stem = stemOf(path)
+        let clashes = all.filter { stemOf($0) == stem }.count > 1
         return URL(fileURLWithPath: target, isDirectory: true)
             .appendingPathComponent(stem + (clashes ? "-\(index + 1)" : "") + "-28x28.png")
     }

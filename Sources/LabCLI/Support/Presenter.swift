@@ -53,10 +53,10 @@ enum Presenter {
         }
         let files = saved + writer.written.map { relativePath($0, folder: options.out) }
         if options.json {
-            print(try LabJSON.encode(Envelope(result: result, files: files)))
+            StandardStreams.printJSON(try LabJSON.encode(Envelope(result: result, files: files)))
         } else {
-            print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
-            if !files.isEmpty { print("\nWrote: " + files.joined(separator: ", ")) }
+            StandardStreams.print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
+            if !files.isEmpty { StandardStreams.print("\nWrote: " + files.joined(separator: ", ")) }
         }
         try writer.finish()
     }

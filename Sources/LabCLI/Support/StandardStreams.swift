@@ -1,5 +1,6 @@
-// The process's standard streams as `lab` uses them: descriptors 0–2 made safe at startup, and
-// stdout's write errors reported at the end.
+// The process's standard streams as `lab` uses them: descriptors 0–2 made safe at startup,
+// results printed with file names as the user gave them, and stdout's write errors reported at
+// the end.
 
 import Foundation
 import LabSupport
@@ -17,6 +18,17 @@ enum StandardStreams {
                 close(opened)
             }
         }
+    }
+
+    /// Prints results on stdout, with any path standing in for a name that is not UTF-8 shown as
+    /// the name the user gave (`RawFileNames`).
+    static func print(_ text: String, terminator: String = "\n") {
+        Swift.print(RawFileNames.shown(in: text), terminator: terminator)
+    }
+
+    /// `print` for JSON: a name put back is JSON string content.
+    static func printJSON(_ text: String) {
+        Swift.print(RawFileNames.shown(inJSON: text))
     }
 
     /// Flushes stdout and reports a write that failed (`> /dev/full`, a full disk): results that

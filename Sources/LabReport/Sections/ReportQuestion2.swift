@@ -254,8 +254,10 @@ package enum ReportQuestion2 {
 
     // MARK: - No absolute paths in the report
 
-    /// `…/<last component>` for an absolute path, the path itself otherwise.
+    /// `…/<last component>` for an absolute path, the path itself otherwise (a folder named in
+    /// bytes that are not UTF-8 first put back as the user gave it, `\xHH` for those bytes).
     package static func portablePath(_ path: String) -> String {
+        let path = RawFileNames.shown(in: path)
         guard path.hasPrefix("/") else { return path }
         let last = (path as NSString).lastPathComponent
         return last.isEmpty || last == "/" ? "…" : "…/" + last
