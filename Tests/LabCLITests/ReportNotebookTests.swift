@@ -144,6 +144,53 @@ final class ReportNotebookTests: XCTestCase {
         XCTAssertEqual(attached.subsections[0].commands, q2["q2-init"])
     }
 
+    /// Paths the user gave reach `lab` as one word each, from a shell and from the notebook, and
+    /// nothing in them runs: not `;` or `$(…)` in the shell, not `{…}` or `$name` in IPython.
+    func testUserWordsAreQuotedAndNeverRunAsCommands() throws {
+        let folder = try LabProcess.temporaryFolder("gdlab-quoting")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let words = ["my weights.npz", "a'b", "x;touch pwned", "$(touch pwned)", "`touch pwned`", "{__import__('os').system('touch pwned')}",
+                     "$HOME", "tab\there", "back\\slash", "café/ü", "--lr=0.5", "plain/path-1.npz"]
+        for word in words {
+            XCTAssertEqual(ShellWords.split(ShellWords.quoted(word)), [word], word)
+        }
+        XCTAssertEqual(ShellWords.quoted("plain/path-1.npz"), "plain/path-1.npz", "a plain word stays as it is")
+        XCTAssertEqual(ShellWords.split(""), [])
+
+        // A POSIX shell reads each quoted line back into exactly its words.
+        var settings = ReportQuestion2.Settings()
+        for word in words {
+            settings.train.network.load = word
+            settings.train.data.dataDirectory = word
+            let line = try XCTUnwrap(ReportQuestion2.commands(settings)["q2-train"]?.first)
+            let shell = Process()
+            shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+            shell.arguments = ["-c", "lab() { printf '%s\\n' \"$@\"; }; " + line]
+            shell.currentDirectoryURL = folder
+            let pipe = Pipe()
+            shell.standardOutput = pipe
+            try shell.run()
+            let printed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            shell.waitUntilExit()
+            XCTAssertEqual(printed, ["q2-train", "--data-dir", word, "--load", word].joined(separator: "\n") + "\n", line)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("pwned").path), "a word ran as a command")
+
+        // The notebook: plain lines stay `!lab …`; a line IPython would expand runs lab by its words.
+        XCTAssertEqual(ReportDocument.notebookLine("lab q2-train --load 'my weights.npz'"), "!lab q2-train --load 'my weights.npz'")
+        for word in words where word.contains(where: { "${}".contains($0) }) {
+            settings.train.network.load = word
+            settings.train.data.dataDirectory = nil
+            let line = ReportDocument.notebookLine(try XCTUnwrap(ReportQuestion2.commands(settings)["q2-train"]?.first))
+            XCTAssertFalse(line.hasPrefix("!"), line)
+            let code = folder.appendingPathComponent("cell.py")
+            try Data(line.utf8).write(to: code)
+            let captured = try PythonCell.arguments(of: code)
+            XCTAssertEqual(captured, ["lab", "q2-train", "--load", word], line)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("pwned").path), "a word ran as a command")
+    }
+
     /// nbformat's reference validator accepts the notebook (run when Python has nbformat; in CI,
     /// which installs it, its absence is a failure).
     func testNBFormatValidatorAcceptsTheNotebook() throws {
@@ -153,6 +200,34 @@ final class ReportNotebookTests: XCTestCase {
         try Data(document().notebook(image: { _ in self.png }).utf8).write(to: file)
         let result = try NotebookValidator.validate(file)
         XCTAssertTrue(result.hasPrefix("valid nbformat 4.5"), result)
+    }
+}
+
+/// Runs a notebook code cell with `subprocess.run` replaced by a recorder: the argument lists it
+/// would have run.
+enum PythonCell {
+    static let script = """
+        import json, subprocess, sys
+        captured = []
+        subprocess.run = lambda args, check: captured.append(args)
+        exec(open(sys.argv[1], encoding="utf-8").read())
+        print(json.dumps(captured))
+        """
+
+    /// - Returns: the arguments of the one `subprocess.run` in the cell.
+    /// - Throws: `XCTSkip` when python3 is missing outside CI; a failure in CI or when the cell fails.
+    static func arguments(of file: URL) throws -> [String] {
+        guard let python = ExternalProcess.find(["python3"]) else {
+            if ProcessInfo.processInfo.environment["CI"] == "true" { throw LabProcessError(description: "python3 is missing") }
+            throw XCTSkip("python3 is not installed; the notebook's code cells were not run")
+        }
+        let run = try ExternalProcess.run(python, arguments: ["-c", script, file.path], timeout: 60)
+        guard run.succeeded else {
+            throw LabProcessError(description: "the cell failed: " + String(decoding: run.stderr, as: UTF8.self).suffix(2000))
+        }
+        let lists = try JSONSerialization.jsonObject(with: run.stdout) as? [[String]]
+        guard let lists, lists.count == 1 else { throw LabProcessError(description: "expected one subprocess.run, got \(String(describing: lists))") }
+        return lists[0]
     }
 }
 

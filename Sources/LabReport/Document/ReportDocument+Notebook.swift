@@ -14,8 +14,8 @@ extension ReportDocument {
     /// Cells, in order: the title, introduction and contents; then for each section (depth
     /// first) a Markdown cell with its anchor, heading and blocks, followed, when the section
     /// has `commands`, by a code cell with one `!lab …` line per command (IPython runs a `!`
-    /// line in the shell). Code cells have no outputs and a null execution count: the notebook
-    /// opens unexecuted. Figures appear as `![caption](attachment:<file>.png)` with the PNG's
+    /// line in the shell; see `notebookLine` for the lines it would expand). Code cells have no
+    /// outputs and a null execution count: the notebook opens unexecuted. Figures appear as `![caption](attachment:<file>.png)` with the PNG's
     /// bytes in the cell's `attachments`; a figure without bytes is shown as missing, as in
     /// report.html.
     ///
@@ -42,7 +42,7 @@ extension ReportDocument {
             for block in section.blocks { text += Self.notebookMarkdown(block, image: image, attachments: &images) }
             add(.markdown, id: section.id, source: text, attachments: images)
             if !section.commands.isEmpty {
-                add(.code, id: section.id + "-run", source: section.commands.map { "!" + $0 }.joined(separator: "\n"))
+                add(.code, id: section.id + "-run", source: section.commands.map(Self.notebookLine).joined(separator: "\n"))
             }
             for sub in section.subsections { emit(sub, level: level + 1) }
         }
@@ -53,6 +53,25 @@ extension ReportDocument {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         // Encoding plain strings, arrays and dictionaries cannot fail.
         return String(decoding: try! encoder.encode(notebook), as: UTF8.self) + "\n"
+    }
+
+    /// A `lab …` line as notebook code: `!lab …`, which IPython hands to the shell, unless the
+    /// line holds `$`, `{` or `}`, which IPython expands itself (`{expr}` evaluates Python) before
+    /// the shell sees them, quoted or not; such a line runs `lab` without a shell, by its words.
+    static func notebookLine(_ line: String) -> String {
+        guard line.contains(where: { "${}".contains($0) }) else { return "!" + line }
+        let words = ShellWords.split(line).map { word -> String in
+            var literal = "\""
+            for scalar in word.unicodeScalars {
+                switch scalar {
+                case "\\", "\"": literal += "\\" + String(scalar)
+                case _ where scalar.value < 0x20 || scalar.value == 0x7F: literal += String(format: "\\x%02x", scalar.value)
+                default: literal.unicodeScalars.append(scalar)
+                }
+            }
+            return literal + "\""
+        }
+        return "import subprocess; subprocess.run([" + words.joined(separator: ", ") + "], check=True)"
     }
 
     /// One block as report.md renders it, except a drawn figure, whose image points to a cell

@@ -1,6 +1,7 @@
 // The `lab` command lines that reproduce each part of the report, attached to its sections for
 // the notebook's code cells: Question 1's parts run with their commands' defaults; Question 2's
-// with the options the report was given, each command taking the groups it accepts.
+// with the options the report was given, each command taking the groups it accepts. A word the
+// user supplied (a path, a mirror URL) is quoted for the shell (`ShellWords`).
 
 import Foundation
 import LabSupport
@@ -51,5 +52,47 @@ extension ReportQuestion2 {
             entry(Q2Init.self, networkOnly), entry(Q2Forward.self, withData),
             entry(Q2Backprop.self, withData), entry(Q2Train.self, settings),
         ])
+    }
+}
+
+/// Words of a `lab …` line as a POSIX shell reads them: a path the user gave (`--load "my
+/// weights.npz"`, or a name holding `;` or `$(…)`) must reach `lab` as one word and never run
+/// as a command when the line is pasted into a terminal or run from the notebook.
+package enum ShellWords {
+    /// `word` as it is when it holds only characters no shell treats specially, else in single
+    /// quotes (inside which a shell expands nothing), a quote in it written `'\''`.
+    package static func quoted(_ word: String) -> String {
+        let plain = !word.isEmpty && word.unicodeScalars.allSatisfy {
+            $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_-./,:=+@%".unicodeScalars.contains($0))
+        }
+        return plain ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// The words of a line written with `quoted`: the inverse of joining quoted words with spaces.
+    package static func split(_ line: String) -> [String] {
+        var words: [String] = [], word = "", inWord = false, quoted = false, escaped = false
+        for character in line {
+            if escaped {
+                word.append(character)
+                escaped = false
+            } else if quoted {
+                if character == "'" { quoted = false } else { word.append(character) }
+            } else if character == "'" {
+                quoted = true
+                inWord = true
+            } else if character == "\\" {
+                escaped = true
+                inWord = true
+            } else if character == " " {
+                if inWord { words.append(word) }
+                word = ""
+                inWord = false
+            } else {
+                word.append(character)
+                inWord = true
+            }
+        }
+        if inWord { words.append(word) }
+        return words
     }
 }

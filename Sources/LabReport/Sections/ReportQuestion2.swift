@@ -46,7 +46,8 @@ package enum ReportQuestion2 {
     }
 
     /// The command line that reproduces the report: only the options that differ from the
-    /// defaults, and never --out (the report does not name its own folder).
+    /// defaults, and never --out (the report does not name its own folder); each word quoted for
+    /// the shell where it needs to be.
     package static func commandLine(_ settings: Settings) -> String {
         let defaults = Q2Train.Settings()
         let s = settings.train
@@ -63,7 +64,7 @@ package enum ReportQuestion2 {
         if s.training.batchSize != defaults.training.batchSize { words += ["--batch-size", "\(s.training.batchSize)"] }
         if s.training.shuffle { words.append("--shuffle") }
         if let limit = s.training.trainLimit { words += ["--train-limit", "\(limit)"] }
-        return words.joined(separator: " ")
+        return words.map(ShellWords.quoted).joined(separator: " ")
     }
 
     /// Runs the pipeline on the data `settings` name and draws its figures.
