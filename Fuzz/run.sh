@@ -21,7 +21,10 @@ mnist="${MNIST_DIR:-$here/../../shared/data/mnist}"
 
 cd "$here"
 # Dead stripping stays off: with the linker's --gc-sections the coverage counters never register.
-build=(swift build -c release --sanitize=fuzzer --sanitize=address --disable-dead-strip)
+# SwiftPM hands swiftc the two sanitizers as two flags, and swiftc (6.3) keeps only the last, so
+# the Swift code would get AddressSanitizer but no coverage; the combined flag, which comes after
+# SwiftPM's own, gives it both (the link and the C code take SwiftPM's flags as they are).
+build=(swift build -c release --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address --disable-dead-strip)
 "${build[@]}" >&2
 bin="$("${build[@]}" --show-bin-path)"
 
