@@ -34,6 +34,9 @@ public struct FullBatchGradient {
     /// A full-batch gradient over every image of `data` for networks of `layerSizes`.
     ///
     /// - Parameters:
+    ///   - data: the images and labels the loss averages over.
+    ///   - layerSizes: the network's layer sizes, input first (784, 32, 32, 10 for Question 2).
+    ///   - scaling: how pixels become inputs (`.unit` for x = pixel/255).
     ///   - instructionSet: the copy to run; one this processor lacks gives the baseline.
     /// - Precondition: at least one image, one pixel per network input, at most
     ///   `FastKernel.maximumInputCount` inputs, every label below the last size.
