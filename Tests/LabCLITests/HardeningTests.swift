@@ -88,6 +88,26 @@ final class HardeningTests: Q2TestCase {
         }
     }
 
+    /// `lab q1d --json | head -3`: the reader leaves early. No message (the user chose to stop
+    /// reading), status 141 as for a program SIGPIPE ended, and the figures are written.
+    func testStdoutWhoseReaderLeftEndsQuietly() throws {
+        let process = Process()
+        process.executableURL = try LabProcess.executable()
+        process.arguments = ["q1d", "--json", "--out", "figs"]
+        process.currentDirectoryURL = folder
+        let pipe = Pipe()
+        try pipe.fileHandleForReading.close()  // the reader is gone before lab writes a byte
+        process.standardOutput = pipe
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 141, stderr)
+        XCTAssertEqual(stderr, "")
+        _ = try PNGCheck.check(folder.appendingPathComponent("figs/q1d-iterations.png"), width: 900, height: 600)
+    }
+
     func testClosedStdoutAtStartStillDrawsEveryFigure() throws {
         for attempt in 1 ... 6 {
             let output = try shell("\"$LAB\" q1a --out figs\(attempt) >&-")

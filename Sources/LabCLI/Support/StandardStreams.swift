@@ -34,13 +34,22 @@ enum StandardStreams {
     /// Flushes stdout and reports a write that failed (`> /dev/full`, a full disk): results that
     /// did not reach their destination are a failure, not a success.
     ///
-    /// - Throws: `LabError.failed` naming the reason.
+    /// A pipe whose reader went away (`lab q1d --json | head -3`) is not a failure to report: the
+    /// reader took what it wanted. `lab` then ends quietly with status 141, as a program killed
+    /// by SIGPIPE does (the Swift runtime ignores that signal, so the write fails with EPIPE).
+    ///
     /// `fflush(NULL)` flushes every output stream (stdout is the only buffered one) and fails
     /// when a write fails; after an earlier failed write the unwritten bytes are still buffered,
     /// so they fail again here. (Swift 6 does not let `stdout` itself be named for `ferror`.)
+    ///
+    /// - Throws: `LabError.failed` naming the reason.
     static func flushOutput() throws {
         guard fflush(nil) != 0 else { return }
+        if errno == EPIPE { Foundation.exit(brokenPipeStatus) }
         let reason = String(cString: strerror(errno))
         throw LabError.failed("cannot write the results to standard output (\(reason)); check the disk or where stdout is redirected")
     }
+
+    /// 128 + SIGPIPE: what a shell reports for a program that SIGPIPE ended.
+    static let brokenPipeStatus: Int32 = 141
 }
