@@ -35,7 +35,10 @@ enum Environment {
     static func resolveRawFileNames() -> Result<[String], StartupProblem> {
         for name in ["MNIST_DIR", "XDG_CACHE_HOME", "HOME"] {
             guard let value = getenv(name) else { continue }
-            if case .success(let path) = RawFileNames.resolve(bytes(value)) { setenv(name, path, 1) }
+            let raw = bytes(value)
+            if String(validating: raw, as: UTF8.self) == nil, case .success(let path) = RawFileNames.resolve(raw) {
+                setenv(name, path, 1)
+            }
         }
         var arguments: [String] = []
         for index in 1 ..< Int(CommandLine.argc) {
