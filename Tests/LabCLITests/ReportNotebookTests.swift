@@ -150,7 +150,8 @@ final class ReportNotebookTests: XCTestCase {
         let folder = try LabProcess.temporaryFolder("gdlab-quoting")
         defer { try? FileManager.default.removeItem(at: folder) }
         let words = ["my weights.npz", "a'b", "x;touch pwned", "$(touch pwned)", "`touch pwned`", "{__import__('os').system('touch pwned')}",
-                     "$HOME", "tab\there", "back\\slash", "café/ü", "--lr=0.5", "plain/path-1.npz"]
+                     "$HOME", "tab\there", "line\nimport os; os.system('touch pwned')", "back\\slash", "café/ü", "--lr=0.5",
+                     "plain/path-1.npz"]
         for word in words {
             XCTAssertEqual(ShellWords.split(ShellWords.quoted(word)), [word], word)
         }
@@ -178,11 +179,12 @@ final class ReportNotebookTests: XCTestCase {
 
         // The notebook: plain lines stay `!lab …`; a line IPython would expand runs lab by its words.
         XCTAssertEqual(ReportDocument.notebookLine("lab q2-train --load 'my weights.npz'"), "!lab q2-train --load 'my weights.npz'")
-        for word in words where word.contains(where: { "${}".contains($0) }) {
+        for word in words where word.unicodeScalars.contains(where: { "${}\t\n".unicodeScalars.contains($0) }) {
             settings.train.network.load = word
             settings.train.data.dataDirectory = nil
             let line = ReportDocument.notebookLine(try XCTUnwrap(ReportQuestion2.commands(settings)["q2-train"]?.first))
             XCTAssertFalse(line.hasPrefix("!"), line)
+            XCTAssertFalse(line.contains("\n"), "one line of code: \(line)")
             let code = folder.appendingPathComponent("cell.py")
             try Data(line.utf8).write(to: code)
             let captured = try PythonCell.arguments(of: code)

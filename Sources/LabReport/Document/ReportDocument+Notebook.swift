@@ -15,9 +15,9 @@ extension ReportDocument {
     /// first) a Markdown cell with its anchor, heading and blocks, followed, when the section
     /// has `commands`, by a code cell with one `!lab …` line per command (IPython runs a `!`
     /// line in the shell; see `notebookLine` for the lines it would expand). Code cells have no
-    /// outputs and a null execution count: the notebook opens unexecuted. Figures appear as `![caption](attachment:<file>.png)` with the PNG's
-    /// bytes in the cell's `attachments`; a figure without bytes is shown as missing, as in
-    /// report.html.
+    /// outputs and a null execution count: the notebook opens unexecuted. Figures appear as
+    /// `![caption](attachment:<file>.png)` with the PNG's bytes in the cell's `attachments`; a
+    /// figure without bytes is shown as missing, as in report.html.
     ///
     /// - Parameter image: the bytes of a figure given its report-relative path.
     package func notebook(image: (String) -> Data?) -> String {
@@ -57,9 +57,12 @@ extension ReportDocument {
 
     /// A `lab …` line as notebook code: `!lab …`, which IPython hands to the shell, unless the
     /// line holds `$`, `{` or `}`, which IPython expands itself (`{expr}` evaluates Python) before
-    /// the shell sees them, quoted or not; such a line runs `lab` without a shell, by its words.
+    /// the shell sees them, quoted or not, or a control character (a line break in a path would
+    /// end the `!` line and make the rest Python code); such a line runs `lab` without a shell,
+    /// by its words, each a Python string literal.
     static func notebookLine(_ line: String) -> String {
-        guard line.contains(where: { "${}".contains($0) }) else { return "!" + line }
+        let expanded = line.unicodeScalars.contains { "${}".unicodeScalars.contains($0) || $0.value < 0x20 || $0.value == 0x7F }
+        guard expanded else { return "!" + line }
         let words = ShellWords.split(line).map { word -> String in
             var literal = "\""
             for scalar in word.unicodeScalars {
